@@ -1,0 +1,59 @@
+"""LangChain integration for Gravix Layer's vision-language models.
+
+Example:
+    >>> from langchain_gravix_vision import ChatGravixVision, ImagePolicy
+    >>> llm = ChatGravixVision(model="gemma3:12b", api_key="sk-...")
+    >>> llm.profile["image_inputs"]
+    True
+"""
+
+from langchain_gravix_vision._version import __version__
+from langchain_gravix_vision.chat_models import ChatGravixVision
+from langchain_gravix_vision.errors import (
+    GravixVisionError,
+    ImageError,
+    ImageFetchError,
+    ImageSourceNotAllowed,
+    ImageTooLarge,
+    InvalidImageData,
+    ModelOutputError,
+    UnsupportedCapabilityError,
+    UnsupportedImageFormat,
+)
+from langchain_gravix_vision.images import ImagePolicy, PreparedImage, load_image
+from langchain_gravix_vision.profiles import ImageResolution, get_model_profile
+from langchain_gravix_vision.tools import (
+    ChartData,
+    DescribeImageTool,
+    ExtractedText,
+    ExtractTextTool,
+    GravixVisionToolkit,
+    ImageDescription,
+    ReadChartTool,
+)
+
+__all__ = [
+    "ChartData",
+    "ChatGravixVision",
+    "DescribeImageTool",
+    "ExtractTextTool",
+    "ExtractedText",
+    "GravixVisionToolkit",
+    "ImageDescription",
+    "ReadChartTool",
+    "GravixVisionError",
+    "ImageError",
+    "ImageFetchError",
+    "ImagePolicy",
+    "ImageResolution",
+    "ImageSourceNotAllowed",
+    "ImageTooLarge",
+    "InvalidImageData",
+    "ModelOutputError",
+    "PreparedImage",
+    "UnsupportedCapabilityError",
+    "UnsupportedImageFormat",
+    "__version__",
+    "get_model_profile",
+    "load_image",
+]

@@ -1,0 +1,340 @@
+"""ChatGravixVision: Gravix Layer's OpenAI-compatible chat completions for LangChain."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import openai
+from langchain_core.messages import AIMessageChunk
+from langchain_core.utils import from_env, secret_from_env
+from langchain_openai.chat_models.base import BaseChatOpenAI
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from typing_extensions import Self
+
+from langchain_gravix_vision._version import __version__
+from langchain_gravix_vision.errors import UnsupportedCapabilityError
+from langchain_gravix_vision.images import ImagePolicy
+from langchain_gravix_vision.message_images import prepare_messages
+from langchain_gravix_vision.profiles import (
+    ImageResolution,
+    get_image_resolution,
+    get_model_profile,
+    structured_output_method,
+)
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import LanguageModelInput, ModelProfile
+    from langchain_core.language_models.chat_models import LangSmithParams
+    from langchain_core.outputs import ChatGenerationChunk, ChatResult
+    from langchain_core.runnables import Runnable
+    from langchain_core.tools import BaseTool
+
+DEFAULT_API_BASE = "https://api.gravixlayer.com/v1/inference"
+DEFAULT_MODEL = "qwen2.5vl:7b"
+API_KEY_ENV = "GRAVIXLAYER_API_KEY"
+BASE_URL_ENV = "GRAVIXLAYER_BASE_URL"
+PROVIDER = "gravixlayer"
+_REASONING_FIELDS = ("reasoning_content", "reasoning")
+
+
+@functools.lru_cache(maxsize=16)
+def _shared_http_client(timeout: Any) -> openai.DefaultHttpxClient:
+    """One pooled sync HTTP client per timeout, shared by every model instance."""
+    return openai.DefaultHttpxClient(timeout=timeout)
+
+
+@functools.lru_cache(maxsize=16)
+def _shared_async_http_client(timeout: Any) -> openai.DefaultAsyncHttpxClient:
+    """One pooled async HTTP client per timeout, shared by every model instance."""
+    return openai.DefaultAsyncHttpxClient(timeout=timeout)
+
+
+def _hashable_or_none(value: Any) -> Any:
+    try:
+        hash(value)
+    except TypeError:
+        return None
+    return value
+
+
+class ChatGravixVision(BaseChatOpenAI):  # type: ignore[override]
+    """Gravix Layer vision-language chat model.
+
+    Setup:
+        ``pip install langchain-gravix-vision`` and set ``GRAVIXLAYER_API_KEY``.
+        ``GRAVIXLAYER_BASE_URL`` overrides the endpoint (any OpenAI-compatible
+        server works, e.g. a local Ollama at ``http://localhost:11434/v1``).
+
+    Key init args:
+        model: model name; any string (dedicated deployments have their own).
+            Defaults to ``qwen2.5vl:7b``.
+        temperature: always sent (the Ollama backend otherwise uses 1.0).
+        max_tokens: sent as ``max_tokens`` (the backend ignores
+            ``max_completion_tokens``).
+        image_policy: how images are loaded, checked, fetched and resized;
+            ``None`` turns preprocessing off (blocks are only re-shaped).
+        profile_overrides / image_resolution: override any capability.
+
+    Instantiate:
+        .. code-block:: python
+
+            from langchain_gravix_vision import ChatGravixVision
+
+            llm = ChatGravixVision(model="gemma3:12b", temperature=0)
+
+    Invoke with an image (local path, URL, data URL or any LangChain block):
+        .. code-block:: python
+
+            from langchain_core.messages import HumanMessage
+
+            msg = HumanMessage(
+                [
+                    {"type": "text", "text": "What is in this picture?"},
+                    {"type": "image", "url": "photos/cat.jpg"},
+                ]
+            )
+            llm.invoke([msg]).text
+
+    Structured output (``json_schema`` on vision models, enforced by the server):
+        .. code-block:: python
+
+            from pydantic import BaseModel
+
+
+            class Caption(BaseModel):
+                caption: str
+
+
+            llm.with_structured_output(Caption).invoke("Caption: a red square")
+    """
+
+    model_name: str = Field(default=DEFAULT_MODEL, alias="model")
+    """Model name, e.g. ``qwen2.5vl:7b``, ``gemma3:12b`` or a deployment name."""
+
+    gravix_api_key: SecretStr | None = Field(
+        alias="api_key",
+        default_factory=secret_from_env(API_KEY_ENV, default=None),
+    )
+    """Gravix Layer API key; read from ``GRAVIXLAYER_API_KEY`` if not given."""
+
+    gravix_api_base: str = Field(
+        alias="base_url",
+        default_factory=from_env(BASE_URL_ENV, default=DEFAULT_API_BASE),
+    )
+    """Base URL; read from ``GRAVIXLAYER_BASE_URL`` if not given."""
+
+    openai_api_key: SecretStr | None = None
+    openai_api_base: str | None = None
+
+    temperature: float | None = 0.7
+    """Sampling temperature, always sent to the server."""
+
+    image_policy: ImagePolicy | None = Field(default_factory=ImagePolicy)
+    """Policy applied to every outgoing image; ``None`` disables preprocessing."""
+
+    profile_overrides: dict[str, Any] | None = None
+    """Capabilities merged over the model's built-in profile."""
+
+    image_resolution: ImageResolution | None = None
+    """Overrides the server's image resolution for this model (see profiles)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        """Map of constructor argument names to secret env vars."""
+        return {"gravix_api_key": API_KEY_ENV}
+
+    @property
+    def _llm_type(self) -> str:
+        """Return the type of chat model."""
+        return "gravixlayer-chat"
+
+    def _get_ls_params(
+        self, stop: list[str] | None = None, **kwargs: Any
+    ) -> LangSmithParams:
+        params = super()._get_ls_params(stop=stop, **kwargs)
+        params["ls_provider"] = PROVIDER
+        return params
+
+    @model_validator(mode="after")
+    def _set_gravix_vision_version(self) -> Self:
+        """Stamp the package version (named uniquely so parent validators still run)."""
+        self._add_version("langchain-gravix-vision", __version__)
+        return self
+
+    @model_validator(mode="after")
+    def validate_environment(self) -> Self:
+        """Check the key and build OpenAI clients over shared, pooled HTTP clients.
+
+        Replaces ``BaseChatOpenAI.validate_environment`` (same name on purpose):
+        the ``OPENAI_*`` variables and gateway settings do not apply here.
+        """
+        if self.n is not None and self.n < 1:
+            msg = "n must be at least 1."
+            raise ValueError(msg)
+        if self.n is not None and self.n > 1 and self.streaming:
+            msg = "n must be 1 when streaming."
+            raise ValueError(msg)
+        if self.gravix_api_key is None or not self.gravix_api_key.get_secret_value():
+            msg = (
+                f"Gravix Layer API key is not set. Set the {API_KEY_ENV} "
+                "environment variable or pass api_key=... to ChatGravixVision."
+            )
+            raise ValueError(msg)
+        client_params: dict[str, Any] = {
+            "api_key": self.gravix_api_key.get_secret_value(),
+            "base_url": self.gravix_api_base,
+            "timeout": self.request_timeout,
+            "default_headers": self.default_headers,
+            "default_query": self.default_query,
+        }
+        if self.max_retries is not None:
+            client_params["max_retries"] = self.max_retries
+        timeout_key = _hashable_or_none(self.request_timeout)
+        if not self.client:
+            http_client = self.http_client or _shared_http_client(timeout_key)
+            self.root_client = openai.OpenAI(**client_params, http_client=http_client)
+            self.client = self.root_client.chat.completions
+        if not self.async_client:
+            http_async = self.http_async_client or _shared_async_http_client(
+                timeout_key
+            )
+            self.root_async_client = openai.AsyncOpenAI(
+                **client_params, http_client=http_async
+            )
+            self.async_client = self.root_async_client.chat.completions
+        if self.stream_usage is not False:
+            self.stream_usage = True
+        return self
+
+    def _resolve_model_profile(self) -> ModelProfile | None:
+        return get_model_profile(self.model_name, self.profile_overrides)
+
+    def _capabilities(self) -> ModelProfile:
+        return self.profile or get_model_profile(
+            self.model_name, self.profile_overrides
+        )
+
+    def _get_request_payload(
+        self,
+        input_: LanguageModelInput,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> dict:
+        model = kwargs.get("model") or self.model_name
+        messages = prepare_messages(
+            self._convert_input(input_).to_messages(),
+            policy=self.image_policy,
+            resolution=get_image_resolution(model, self.image_resolution),
+        )
+        payload = super()._get_request_payload(messages, stop=stop, **kwargs)
+        if "max_completion_tokens" in payload:
+            payload["max_tokens"] = payload.pop("max_completion_tokens")
+        return payload
+
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable | BaseTool],
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, Any]:
+        """Bind tools; refuses models whose profile has no tool calling.
+
+        Raises:
+            UnsupportedCapabilityError: the model's profile says
+                ``tool_calling=False`` (the server would answer 400).
+        """
+        if not self._capabilities().get("tool_calling"):
+            msg = (
+                f"Model {self.model_name!r} does not support tool calling on "
+                "Gravix Layer (its profile has tool_calling=False). Use a "
+                "function-calling model such as 'llama3.1:8b-instruct-fp16', or "
+                "override with profile_overrides={'tool_calling': True}."
+            )
+            raise UnsupportedCapabilityError(msg)
+        return super().bind_tools(tools, **kwargs)
+
+    def with_structured_output(
+        self,
+        schema: dict[str, Any] | type | None = None,
+        *,
+        method: Literal["function_calling", "json_mode", "json_schema"]
+        | None = None,
+        include_raw: bool = False,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, dict | BaseModel]:
+        """Return a runnable whose output matches ``schema``.
+
+        ``method=None`` picks the best method from the model profile:
+        ``json_schema`` where the server enforces it (the vision models),
+        ``function_calling`` where the model has tools, else ``json_mode``.
+
+        Example:
+            .. code-block:: python
+
+                llm.with_structured_output(Caption).invoke("Caption a red square")
+        """
+        chosen = method or structured_output_method(self._capabilities())
+        if chosen == "function_calling":
+            strict = None
+        return super().with_structured_output(
+            schema, method=chosen, include_raw=include_raw, strict=strict, **kwargs
+        )
+
+    def _create_chat_result(
+        self,
+        response: dict | openai.BaseModel,
+        generation_info: dict | None = None,
+    ) -> ChatResult:
+        result = super()._create_chat_result(response, generation_info)
+        choices = (
+            response.get("choices")
+            if isinstance(response, dict)
+            else getattr(response, "choices", None)
+        ) or []
+        for generation, choice in zip(result.generations, choices, strict=False):
+            generation.message.response_metadata["model_provider"] = PROVIDER
+            message = (
+                choice.get("message", {})
+                if isinstance(choice, dict)
+                else choice.message.model_dump()
+            )
+            _copy_reasoning(message, generation.message.additional_kwargs)
+        return result
+
+    def _convert_chunk_to_generation_chunk(
+        self,
+        chunk: dict,
+        default_chunk_class: type,
+        base_generation_info: dict | None,
+    ) -> ChatGenerationChunk | None:
+        generation_chunk = super()._convert_chunk_to_generation_chunk(
+            chunk, default_chunk_class, base_generation_info
+        )
+        if generation_chunk is None:
+            return None
+        generation_chunk.message.response_metadata["model_provider"] = PROVIDER
+        if (choices := chunk.get("choices")) and isinstance(
+            generation_chunk.message, AIMessageChunk
+        ):
+            _copy_reasoning(
+                choices[0].get("delta") or {},
+                generation_chunk.message.additional_kwargs,
+            )
+        return generation_chunk
+
+
+def _copy_reasoning(source: dict[str, Any], target: dict[str, Any]) -> None:
+    """Copy a provider reasoning field into ``additional_kwargs``.
+
+    Ollama at HEAD sends ``reasoning``; other servers send ``reasoning_content``.
+    Both land in ``additional_kwargs["reasoning_content"]``.
+    """
+    for field in _REASONING_FIELDS:
+        if value := source.get(field):
+            target["reasoning_content"] = value
+            return

@@ -1,0 +1,167 @@
+"""Per-model capabilities as data: LangChain model profiles plus the image resolution.
+
+Model differences live here and nowhere else. Each entry says what the Gravix
+server (an Ollama backend, see the README) really does with a model: whether it
+takes images, whether it accepts http image URLs itself, whether it has tool
+calling, whether ``response_format`` JSON schema is enforced, its context size,
+and the resolution its image processor resizes to.
+
+Example:
+    >>> from langchain_gravix_vision.profiles import get_model_profile
+    >>> get_model_profile("qwen2.5vl:7b")["image_inputs"]
+    True
+    >>> get_image_resolution("gemma3:12b")["max_side"]
+    896
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypedDict
+
+from langchain_core.language_models import ModelProfile
+
+
+class ImageResolution(TypedDict, total=False):
+    """How the server's image processor resizes an image for one model.
+
+    ``strategy="grid"``: both sides become multiples of ``factor`` with the pixel
+    count within ``[min_pixels, max_pixels]`` (Qwen2.5-VL's ``smart_resize``).
+    ``strategy="fit"``: the image is fitted inside ``max_side`` x ``max_side``
+    (Gemma 3, whose server squashes every image to 896 x 896).
+    """
+
+    strategy: Literal["grid", "fit"]
+    factor: int
+    min_pixels: int
+    max_pixels: int
+    max_side: int
+
+
+QWEN25VL_RESOLUTION: ImageResolution = {
+    "strategy": "grid",
+    "factor": 28,
+    "min_pixels": 56 * 56,
+    # Ollama's qwen25vl processor: maxPixels = 2 << 20 ("2M limit").
+    "max_pixels": 2 << 20,
+}
+GEMMA3_RESOLUTION: ImageResolution = {"strategy": "fit", "max_side": 896}
+DEFAULT_RESOLUTION: ImageResolution = {"strategy": "fit", "max_side": 1536}
+"""Unknown models: fit within 1536 x 1536, about what common VLM servers keep."""
+
+_VISION_BASE: ModelProfile = {
+    "text_inputs": True,
+    "text_outputs": True,
+    "image_inputs": True,
+    # The Ollama layer rejects http(s) image URLs ("invalid image input"); the
+    # client fetches URLs itself by default, see ImagePolicy.url_mode.
+    "image_url_inputs": False,
+    "image_tool_message": False,
+    "pdf_inputs": False,
+    "audio_inputs": False,
+    "video_inputs": False,
+    "tool_calling": False,
+    "tool_choice": False,
+    # response_format json_schema is turned into a grammar by the server.
+    "structured_output": True,
+    "temperature": True,
+}
+
+_GEMMA3: ModelProfile = {**_VISION_BASE, "max_input_tokens": 131072}
+_QWEN25VL: ModelProfile = {**_VISION_BASE, "max_input_tokens": 128000}
+_LLAMA31: ModelProfile = {
+    "text_inputs": True,
+    "text_outputs": True,
+    "image_inputs": False,
+    "image_url_inputs": False,
+    "image_tool_message": False,
+    "tool_calling": True,
+    # Ollama ignores tool_choice: forcing a tool is best effort only.
+    "tool_choice": False,
+    "tool_call_streaming": True,
+    "structured_output": True,
+    "max_input_tokens": 131072,
+    "temperature": True,
+}
+
+_PROFILES: dict[str, ModelProfile] = {
+    "gemma3:12b": _GEMMA3,
+    "google/gemma-3-12b-it": _GEMMA3,
+    "qwen2.5vl:7b": _QWEN25VL,
+    "qwen/qwen-2.5-vl-7b-instruct": _QWEN25VL,
+    "llama3.1:8b-instruct-fp16": _LLAMA31,
+    "llama3.1:8b": _LLAMA31,
+    "meta-llama/llama-3.1-8b-instruct": _LLAMA31,
+}
+
+_RESOLUTIONS: dict[str, ImageResolution] = {
+    "gemma3:12b": GEMMA3_RESOLUTION,
+    "google/gemma-3-12b-it": GEMMA3_RESOLUTION,
+    "qwen2.5vl:7b": QWEN25VL_RESOLUTION,
+    "qwen/qwen-2.5-vl-7b-instruct": QWEN25VL_RESOLUTION,
+}
+
+CONSERVATIVE_PROFILE: ModelProfile = {
+    "text_inputs": True,
+    "text_outputs": True,
+    "image_inputs": True,
+    "image_url_inputs": False,
+    "image_tool_message": False,
+    "tool_calling": True,
+    "tool_choice": False,
+    "structured_output": False,
+}
+"""Unknown models (e.g. dedicated deployments): allow images and tools, send
+images as data URLs, and use function calling rather than a JSON schema the
+server may not enforce."""
+
+
+def _key(model: str) -> str:
+    return model.strip().lower()
+
+
+def get_model_profile(
+    model: str, overrides: dict[str, Any] | None = None
+) -> ModelProfile:
+    """Return a copy of ``model``'s profile with ``overrides`` merged on top.
+
+    Unknown model names get ``CONSERVATIVE_PROFILE``, never an error.
+
+    Example:
+        >>> get_model_profile("my-deployment-x1", {"tool_calling": False})[
+        ...     "tool_calling"
+        ... ]
+        False
+    """
+    base = _PROFILES.get(_key(model), CONSERVATIVE_PROFILE)
+    merged: dict[str, Any] = {**base, **(overrides or {})}
+    return merged  # type: ignore[return-value]
+
+
+def get_image_resolution(
+    model: str, override: ImageResolution | None = None
+) -> ImageResolution:
+    """Return the resolution the server uses for ``model`` (``override`` wins).
+
+    Example:
+        >>> get_image_resolution("qwen2.5vl:7b")["factor"]
+        28
+    """
+    if override:
+        return {**_RESOLUTIONS.get(_key(model), DEFAULT_RESOLUTION), **override}
+    return dict(_RESOLUTIONS.get(_key(model), DEFAULT_RESOLUTION))  # type: ignore[return-value]
+
+
+def structured_output_method(
+    profile: ModelProfile,
+) -> Literal["json_schema", "function_calling", "json_mode"]:
+    """Pick the best ``with_structured_output`` method a profile allows.
+
+    Example:
+        >>> structured_output_method(get_model_profile("gemma3:12b"))
+        'json_schema'
+    """
+    if profile.get("structured_output"):
+        return "json_schema"
+    if profile.get("tool_calling"):
+        return "function_calling"
+    return "json_mode"

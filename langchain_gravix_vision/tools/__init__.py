@@ -1,0 +1,23 @@
+"""Agent tools: describe_image, read_chart, extract_text and their toolkit."""
+
+from langchain_gravix_vision.tools.base import VisionTool
+from langchain_gravix_vision.tools.chart import ReadChartTool
+from langchain_gravix_vision.tools.describe import DescribeImageTool
+from langchain_gravix_vision.tools.schemas import (
+    ChartData,
+    ExtractedText,
+    ImageDescription,
+)
+from langchain_gravix_vision.tools.text import ExtractTextTool
+from langchain_gravix_vision.tools.toolkit import GravixVisionToolkit
+
+__all__ = [
+    "ChartData",
+    "DescribeImageTool",
+    "ExtractTextTool",
+    "ExtractedText",
+    "GravixVisionToolkit",
+    "ImageDescription",
+    "ReadChartTool",
+    "VisionTool",
+]

@@ -1,0 +1,278 @@
+"""VisionTool: the one base the three tools share.
+
+It owns the flow: tool args -> image source -> policy -> preprocessing ->
+content block -> model (structured output) -> validated result, with one repair
+retry, truncation handling and error mapping to ``ToolException``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any, ClassVar, Literal
+
+import openai
+from langchain_core.callbacks import (
+    AsyncCallbackManagerForToolRun,
+    CallbackManagerForToolRun,
+)
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.tools import BaseTool, ToolException
+from langchain_core.tools.base import ToolExceptionHandlerOutput
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.v1 import ValidationError as ValidationErrorV1
+
+from langchain_gravix_vision.errors import GravixVisionError, ModelOutputError
+from langchain_gravix_vision.images import ImagePolicy, PreparedImage, load_image
+from langchain_gravix_vision.profiles import ImageResolution, get_image_resolution
+from langchain_gravix_vision.tools.prompts import REPAIR_PROMPT
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_VISION_MODEL = "qwen2.5vl:7b"
+
+
+class VisionTool(BaseTool):
+    """Base of the vision tools; subclasses set a schema, prompts and a result type.
+
+    Subclasses define ``name``, ``description``, ``args_schema``,
+    ``result_schema``, ``system_prompt`` and :meth:`user_prompt` (plus
+    :meth:`finish` to post-process a result) and nothing else.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    llm: BaseChatModel | None = None
+    """Vision model; defaults to ``ChatGravixVision(model="qwen2.5vl:7b")``."""
+
+    image_policy: ImagePolicy = Field(default_factory=ImagePolicy)
+    """Where images may come from and how they are prepared."""
+
+    temperature: float | None = None
+    """Sampling temperature for this tool's calls (``None``: the model's own)."""
+
+    max_tokens: int = 1024
+    """Output budget; doubled once if the answer is cut off."""
+
+    response_format: Literal["content", "content_and_artifact"] = (
+        "content_and_artifact"
+    )
+    handle_tool_error: (
+        bool | str | Callable[[ToolException], ToolExceptionHandlerOutput] | None
+    ) = True
+    handle_validation_error: (
+        bool | str | Callable[[ValidationError | ValidationErrorV1], str] | None
+    ) = True
+
+    result_schema: ClassVar[type[BaseModel]]
+    system_prompt: ClassVar[str]
+
+    # ------------------------------------------------------------ subclass API
+
+    def user_prompt(self, **task: Any) -> str:
+        """The user prompt for one call, from the task arguments."""
+        raise NotImplementedError
+
+    def finish(self, result: BaseModel, **task: Any) -> BaseModel:
+        """Post-process a validated result (default: unchanged)."""
+        return result
+
+    # ------------------------------------------------------------ the flow
+
+    def _model(self, max_tokens: int) -> BaseChatModel:
+        """The vision model with this tool's settings, images already prepared."""
+        llm = self.llm
+        if llm is None:
+            from langchain_gravix_vision.chat_models import ChatGravixVision
+
+            try:
+                llm = ChatGravixVision(model=DEFAULT_VISION_MODEL)
+            except ValueError as err:
+                raise ToolException(str(err)) from None
+            self.llm = llm
+        update: dict[str, Any] = {}
+        fields = type(llm).model_fields
+        if "image_policy" in fields:
+            update["image_policy"] = None  # this tool already applied its policy
+        if "max_tokens" in fields:
+            update["max_tokens"] = max_tokens
+        if "temperature" in fields and self.temperature is not None:
+            update["temperature"] = self.temperature
+        return llm.model_copy(update=update) if update else llm
+
+    def _resolution(self) -> ImageResolution:
+        llm = self.llm
+        model = getattr(llm, "model_name", None) or DEFAULT_VISION_MODEL
+        return get_image_resolution(model, getattr(llm, "image_resolution", None))
+
+    def _prepare(self, source: str) -> PreparedImage:
+        return load_image(source, policy=self.image_policy, resolution=self._resolution())
+
+    def _messages(self, image: PreparedImage, task: dict[str, Any]) -> list[BaseMessage]:
+        return [
+            SystemMessage(self.system_prompt),
+            HumanMessage(
+                [
+                    {"type": "text", "text": self.user_prompt(**task)},
+                    image.to_content_block(),
+                ]
+            ),
+        ]
+
+    def _structured(self, max_tokens: int) -> Any:
+        return self._model(max_tokens).with_structured_output(
+            self.result_schema, include_raw=True
+        )
+
+    def _check(
+        self, output: dict[str, Any], messages: list[BaseMessage]
+    ) -> tuple[BaseModel | None, list[BaseMessage] | None, bool]:
+        """Return (result, repair messages, truncated) for one model answer."""
+        raw = output.get("raw")
+        parsed = output.get("parsed")
+        if isinstance(parsed, BaseModel) and output.get("parsing_error") is None:
+            return parsed, None, False
+        finish = getattr(raw, "response_metadata", {}).get("finish_reason")
+        if finish == "length":
+            return None, None, True
+        error = output.get("parsing_error") or "no JSON object in the answer"
+        content = raw.content if isinstance(raw, AIMessage) else ""
+        repair = [
+            *messages,
+            AIMessage(content if isinstance(content, str) else str(content)),
+            HumanMessage(REPAIR_PROMPT.format(error=_short(error))),
+        ]
+        return None, repair, False
+
+    def _run_flow(self, source: str, task: dict[str, Any]) -> tuple[str, BaseModel]:
+        messages = self._messages(self._prepare(source), task)
+        budget = self.max_tokens
+        result, repair, truncated = self._check(
+            self._structured(budget).invoke(messages), messages
+        )
+        if truncated:
+            budget *= 2
+            result, repair, truncated = self._check(
+                self._structured(budget).invoke(messages), messages
+            )
+        elif repair is not None:
+            result, repair, truncated = self._check(
+                self._structured(budget).invoke(repair), messages
+            )
+        return self._done(result, truncated, task)
+
+    async def _arun_flow(
+        self, source: str, task: dict[str, Any]
+    ) -> tuple[str, BaseModel]:
+        image = await asyncio.to_thread(self._prepare, source)
+        messages = self._messages(image, task)
+        budget = self.max_tokens
+        result, repair, truncated = self._check(
+            await self._structured(budget).ainvoke(messages), messages
+        )
+        if truncated:
+            budget *= 2
+            result, repair, truncated = self._check(
+                await self._structured(budget).ainvoke(messages), messages
+            )
+        elif repair is not None:
+            result, repair, truncated = self._check(
+                await self._structured(budget).ainvoke(repair), messages
+            )
+        return self._done(result, truncated, task)
+
+    def _done(
+        self, result: BaseModel | None, truncated: bool, task: dict[str, Any]
+    ) -> tuple[str, BaseModel]:
+        if result is None:
+            reason = (
+                "the answer was cut off even with a doubled token budget"
+                if truncated
+                else "the answer did not match the schema after one repair retry"
+            )
+            msg = f"The vision model's output was unusable: {reason}."
+            raise ModelOutputError(msg)
+        final = self.finish(result, **task)
+        return final.to_content(), final  # type: ignore[attr-defined]
+
+    # ------------------------------------------------------------ BaseTool
+
+    def _run(
+        self,
+        image_path: str | None = None,
+        image_url: str | None = None,
+        run_manager: CallbackManagerForToolRun | None = None,
+        **task: Any,
+    ) -> tuple[str, BaseModel]:
+        try:
+            return self._run_flow(image_path or image_url or "", task)
+        except ToolException:
+            raise
+        except Exception as exc:
+            raise _tool_exception(exc) from None
+
+    async def _arun(
+        self,
+        image_path: str | None = None,
+        image_url: str | None = None,
+        run_manager: AsyncCallbackManagerForToolRun | None = None,
+        **task: Any,
+    ) -> tuple[str, BaseModel]:
+        try:
+            return await self._arun_flow(image_path or image_url or "", task)
+        except ToolException:
+            raise
+        except Exception as exc:
+            raise _tool_exception(exc) from None
+
+
+def _short(error: object, limit: int = 300) -> str:
+    text = str(error)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _tool_exception(exc: Exception) -> ToolException:
+    """A short, path-free, secret-free ``ToolException`` for any failure."""
+    message = _tool_message(exc)
+    if message is None:
+        logger.exception("vision tool: unexpected error")
+        message = (
+            f"internal_error: unexpected {type(exc).__name__} in the vision tool; "
+            "try another image or report the problem."
+        )
+    else:
+        logger.info("vision tool failed: %s", message)
+    return ToolException(message)
+
+
+def _tool_message(exc: BaseException) -> str | None:
+    if isinstance(exc, GravixVisionError):
+        return f"{exc.code}: {exc}"
+    if isinstance(exc, openai.RateLimitError):
+        return "rate_limited: the vision API is rate limited; wait and retry."
+    if isinstance(exc, openai.AuthenticationError):
+        return "model_error: the vision API rejected the API key (HTTP 401)."
+    if isinstance(exc, openai.APIStatusError):
+        return (
+            f"model_error: the vision API answered HTTP {exc.status_code}: "
+            f"{_short(_api_message(exc), 200)}"
+        )
+    if isinstance(exc, openai.APITimeoutError):
+        return "model_error: the vision API timed out; retry later."
+    if isinstance(exc, openai.APIConnectionError):
+        return "model_error: could not reach the vision API; retry later."
+    if isinstance(exc, ValidationError):
+        return f"invalid_model_output: {_short(exc, 200)}"
+    return None
+
+
+def _api_message(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict):
+            return str(inner.get("message") or inner)
+        return str(inner)
+    return str(exc.message)

@@ -1,0 +1,85 @@
+"""langchain-tests standard integration suite, replayed from cassettes.
+
+No single Gravix model has every capability, so the suite runs twice: the
+default vision model (image tests on, no tools) and a function-calling model
+(tool and structured-output tests on, no images). Flags follow the profiles.
+"""
+
+from __future__ import annotations
+
+import pytest
+from langchain_tests.integration_tests import ChatModelIntegrationTests
+
+from langchain_gravix_vision import ChatGravixVision
+
+pytestmark = pytest.mark.vcr
+
+
+class TestGravixVisionModel(ChatModelIntegrationTests):
+    @property
+    def chat_model_class(self) -> type[ChatGravixVision]:
+        return ChatGravixVision
+
+    @property
+    def chat_model_params(self) -> dict:
+        return {"model": "qwen2.5vl:7b"}
+
+    @property
+    def has_tool_calling(self) -> bool:
+        return False  # the server answers 400 "does not support tools"
+
+    @property
+    def structured_output_kwargs(self) -> dict:
+        return {"method": "json_schema"}
+
+    @property
+    def supports_json_mode(self) -> bool:
+        return True
+
+    @property
+    def supports_image_inputs(self) -> bool:
+        return True
+
+    @property
+    def supports_image_urls(self) -> bool:
+        # The server rejects http URLs; ChatGravixVision fetches them itself
+        # (ImagePolicy.url_mode="fetch"), so URL inputs work end to end.
+        return True
+
+    @property
+    def supports_anthropic_inputs(self) -> bool:
+        return True
+
+    @property
+    def enable_vcr_tests(self) -> bool:
+        return True
+
+    @property
+    def model_override_value(self) -> str:
+        return "gemma3:12b"
+
+
+class TestGravixFunctionCallingModel(ChatModelIntegrationTests):
+    @property
+    def chat_model_class(self) -> type[ChatGravixVision]:
+        return ChatGravixVision
+
+    @property
+    def chat_model_params(self) -> dict:
+        return {"model": "llama3.1:8b-instruct-fp16"}
+
+    @property
+    def has_tool_choice(self) -> bool:
+        return False  # the Ollama layer ignores tool_choice
+
+    @property
+    def supports_json_mode(self) -> bool:
+        return True
+
+    @property
+    def enable_vcr_tests(self) -> bool:
+        return True
+
+    @property
+    def model_override_value(self) -> str:
+        return "meta-llama/llama-3.1-8b-instruct"

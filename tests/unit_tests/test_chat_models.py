@@ -1,0 +1,287 @@
+"""ChatGravixVision payloads and parsing, checked on the real wire (no sockets).
+
+Requests go through the openai SDK into an in-memory transport, so each test
+sees exactly the JSON body the server would get.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from typing import Any
+
+import httpx2
+import pytest
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from PIL import Image
+from pydantic import BaseModel
+
+from langchain_gravix_vision import (
+    ChatGravixVision,
+    ImagePolicy,
+    UnsupportedCapabilityError,
+)
+from langchain_gravix_vision.message_images import TOOL_IMAGE_NOTE
+
+from tests.unit_tests.wire import FAKE_KEY, Wire, completion, sse
+
+
+@pytest.fixture
+def wire() -> Wire:
+    return Wire()
+
+
+def _png(size: tuple[int, int] = (64, 48), color: str = "red") -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, color).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _image_parts(body: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        part
+        for message in body["messages"]
+        if isinstance(message["content"], list)
+        for part in message["content"]
+        if part.get("type") == "image_url"
+    ]
+
+
+PNG = _png()
+B64 = base64.b64encode(PNG).decode()
+URL = "https://images.example.com/cat.png"
+
+IMAGE_FORMS: dict[str, dict[str, Any]] = {
+    "v1_base64": {"type": "image", "base64": B64, "mime_type": "image/png"},
+    "v1_base64_no_mime": {"type": "image", "base64": B64},
+    "v0_base64": {
+        "type": "image",
+        "source_type": "base64",
+        "data": B64,
+        "mime_type": "image/png",
+    },
+    "openai_str": {"type": "image_url", "image_url": f"data:image/png;base64,{B64}"},
+    "openai_dict": {
+        "type": "image_url",
+        "image_url": {"url": f"data:image/png;base64,{B64}"},
+    },
+    "anthropic_base64": {
+        "type": "image",
+        "source": {"type": "base64", "media_type": "image/png", "data": B64},
+    },
+}
+
+
+@pytest.mark.parametrize("form", sorted(IMAGE_FORMS))
+def test_every_base64_image_form_reaches_wire_as_image_url(
+    wire: Wire, form: str
+) -> None:
+    wire.model().invoke([HumanMessage([{"type": "text", "text": "hi"}, IMAGE_FORMS[form]])])
+    (part,) = _image_parts(wire.last)
+    url = part["image_url"]["url"]
+    assert url.startswith(("data:image/png;base64,", "data:image/jpeg;base64,"))
+    decoded = Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
+    assert decoded.size == (56, 28)  # qwen2.5vl: snapped down to the 28-px grid
+    assert decoded.getpixel((5, 5))[0] > 200  # still red
+
+
+URL_FORMS: dict[str, dict[str, Any]] = {
+    "v1_url": {"type": "image", "url": URL},
+    "v0_url": {"type": "image", "source_type": "url", "url": URL},
+    "openai_str": {"type": "image_url", "image_url": URL},
+    "openai_dict": {"type": "image_url", "image_url": {"url": URL}},
+    "anthropic_url": {"type": "image", "source": {"type": "url", "url": URL}},
+}
+
+
+@pytest.mark.parametrize("form", sorted(URL_FORMS))
+def test_url_forms_pass_through_when_policy_says_so(wire: Wire, form: str) -> None:
+    llm = wire.model(image_policy=ImagePolicy(url_mode="pass_through"))
+    llm.invoke([HumanMessage([URL_FORMS[form]])])
+    assert _image_parts(wire.last) == [
+        {"type": "image_url", "image_url": {"url": URL}}
+    ]
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        {"type": "image_url", "image_url": {"url": URL, "detail": "high"}},
+        {"type": "image", "url": URL, "detail": "high"},
+        {"type": "image", "url": URL, "extras": {"detail": "high"}},
+    ],
+    ids=["openai", "v1_top_level", "v1_extras"],
+)
+def test_detail_is_kept(wire: Wire, block: dict[str, Any]) -> None:
+    wire.model(image_policy=None).invoke([HumanMessage([block])])
+    (part,) = _image_parts(wire.last)
+    assert part["image_url"] == {"url": URL, "detail": "high"}
+
+
+def test_preprocessing_off_only_reshapes(wire: Wire) -> None:
+    wire.model(image_policy=None).invoke([HumanMessage([IMAGE_FORMS["v1_base64"]])])
+    (part,) = _image_parts(wire.last)
+    assert part["image_url"]["url"] == f"data:image/png;base64,{B64}"
+
+
+def test_images_resized_to_model_resolution(wire: Wire) -> None:
+    big = base64.b64encode(_png((3000, 2000), "blue")).decode()
+    block = {"type": "image", "base64": big, "mime_type": "image/png"}
+    for model, check in [
+        ("qwen2.5vl:7b", lambda w, h: w % 28 == 0 and h % 28 == 0 and w * h <= 2 << 20),
+        ("gemma3:12b", lambda w, h: max(w, h) == 896),
+    ]:
+        wire.model(model=model).invoke([HumanMessage([block])])
+        (part,) = _image_parts(wire.last)
+        data = base64.b64decode(part["image_url"]["url"].split(",", 1)[1])
+        size = Image.open(io.BytesIO(data)).size
+        assert check(*size), (model, size)
+        assert abs(size[0] / size[1] - 1.5) < 0.03
+
+
+def test_tool_message_images_move_to_following_user_message(wire: Wire) -> None:
+    messages = [
+        HumanMessage("get an image with the tool"),
+        AIMessage("", tool_calls=[{"id": "1", "name": "snap", "args": {}}]),
+        ToolMessage([IMAGE_FORMS["v1_base64"]], tool_call_id="1", name="snap"),
+    ]
+    wire.model(profile_overrides={"tool_calling": True}).invoke(messages)
+    roles = [m["role"] for m in wire.last["messages"]]
+    assert roles == ["user", "assistant", "tool", "user"]
+    tool_msg = wire.last["messages"][2]
+    assert all(p.get("type") != "image_url" for p in tool_msg["content"])
+    assert TOOL_IMAGE_NOTE in json.dumps(tool_msg["content"])
+    assert len(_image_parts({"messages": wire.last["messages"][3:]})) == 1
+
+
+def test_max_tokens_and_temperature_on_the_wire(wire: Wire) -> None:
+    wire.model(max_tokens=77).invoke("hi")
+    assert wire.last["max_tokens"] == 77
+    assert "max_completion_tokens" not in wire.last
+    assert wire.last["temperature"] == 0.7
+    wire.model(temperature=0).invoke("hi")
+    assert wire.last["temperature"] == 0
+
+
+def test_stream_sends_include_usage_and_parses_final_usage_chunk(wire: Wire) -> None:
+    def stream_answer(_body: dict[str, Any]) -> httpx2.Response:
+        base = {"id": "chatcmpl-4", "object": "chat.completion.chunk", "created": 1,
+                "model": "gemma3:12b", "system_fingerprint": "fp_ollama"}
+        chunks = [
+            {**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": "A "}, "finish_reason": None}]},  # noqa: E501
+            {**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": "cat"}, "finish_reason": "stop"}]},  # noqa: E501
+            {**base, "choices": [], "usage": {"prompt_tokens": 280, "completion_tokens": 2, "total_tokens": 282}},  # noqa: E501
+        ]
+        return httpx2.Response(
+            200, content=sse(chunks), headers={"content-type": "text/event-stream"}
+        )
+
+    wire.answer = stream_answer
+    chunks = list(wire.model().stream("describe"))
+    assert wire.last["stream"] is True
+    assert wire.last["stream_options"] == {"include_usage": True}
+    full = chunks[0]
+    for c in chunks[1:]:
+        full = full + c
+    assert full.content == "A cat"
+    assert full.usage_metadata["input_tokens"] == 280
+    assert full.response_metadata["model_provider"] == "gravixlayer"
+
+
+class Caption(BaseModel):
+    caption: str
+
+
+def test_structured_output_vision_model_uses_json_schema(wire: Wire) -> None:
+    wire.answer = lambda _b: httpx2.Response(200, json=completion('{"caption": "a cat"}'))
+    result = wire.model(model="gemma3:12b").with_structured_output(Caption).invoke("x")
+    assert result == Caption(caption="a cat")
+    fmt = wire.last["response_format"]
+    assert fmt["type"] == "json_schema"
+    assert fmt["json_schema"]["schema"]["properties"]["caption"]["type"] == "string"
+    assert "tools" not in wire.last
+
+
+def test_structured_output_json_mode(wire: Wire) -> None:
+    wire.answer = lambda _b: httpx2.Response(200, json=completion('{"caption": "x"}'))
+    llm = wire.model().with_structured_output(Caption, method="json_mode")
+    assert llm.invoke("return JSON with a caption") == Caption(caption="x")
+    assert wire.last["response_format"] == {"type": "json_object"}
+
+
+def test_structured_output_function_calling_without_schema_support(wire: Wire) -> None:
+    call = {"id": "call_ab12cd34", "type": "function", "index": 0,
+            "function": {"name": "Caption", "arguments": '{"caption": "y"}'}}
+    wire.answer = lambda _b: httpx2.Response(
+        200, json=completion("", tool_calls=[call])
+    )
+    llm = wire.model(
+        model="llama3.1:8b-instruct-fp16",
+        profile_overrides={"structured_output": False},
+    )
+    assert llm.with_structured_output(Caption).invoke("x") == Caption(caption="y")
+    assert wire.last["tools"][0]["function"]["name"] == "Caption"
+    assert "response_format" not in wire.last
+
+
+def test_bind_tools_refused_for_model_without_tools() -> None:
+    llm = ChatGravixVision(model="gemma3:12b", api_key=FAKE_KEY)
+    with pytest.raises(UnsupportedCapabilityError) as info:
+        llm.bind_tools([Caption])
+    assert "gemma3:12b" in str(info.value)
+    assert "profile_overrides" in str(info.value)
+    enabled = ChatGravixVision(
+        model="gemma3:12b", api_key=FAKE_KEY, profile_overrides={"tool_calling": True}
+    )
+    assert enabled.bind_tools([Caption]) is not None
+
+
+def test_unknown_model_gets_conservative_profile() -> None:
+    llm = ChatGravixVision(model="qwen2-5-vl-3b-instruct-duuxg6", api_key=FAKE_KEY)
+    assert llm.profile is not None
+    assert llm.profile["image_inputs"] is True
+    assert llm.profile["image_url_inputs"] is False
+
+
+def test_hf_style_ids_share_profiles() -> None:
+    a = ChatGravixVision(model="google/gemma-3-12b-it", api_key=FAKE_KEY).profile
+    b = ChatGravixVision(model="gemma3:12b", api_key=FAKE_KEY).profile
+    assert a == b
+
+
+def test_reasoning_fields_land_in_additional_kwargs(wire: Wire) -> None:
+    wire.answer = lambda _b: httpx2.Response(
+        200, json=completion("4", reasoning="2+2 is 4")
+    )
+    msg = wire.model().invoke("2+2?")
+    assert msg.additional_kwargs["reasoning_content"] == "2+2 is 4"
+    assert msg.response_metadata["model_provider"] == "gravixlayer"
+
+
+def test_missing_key_error_names_env_var(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GRAVIXLAYER_API_KEY", raising=False)
+    with pytest.raises(ValueError, match="GRAVIXLAYER_API_KEY"):
+        ChatGravixVision()
+
+
+def test_key_never_in_repr_or_str() -> None:
+    llm = ChatGravixVision(api_key=FAKE_KEY)
+    assert FAKE_KEY not in repr(llm)
+    assert FAKE_KEY not in str(llm)
+    assert FAKE_KEY not in json.dumps(llm.model_dump(mode="json"), default=str)
+
+
+def test_defaults() -> None:
+    llm = ChatGravixVision(api_key=FAKE_KEY)
+    assert llm.model_name == "qwen2.5vl:7b"
+    assert llm.gravix_api_base == "https://api.gravixlayer.com/v1/inference"
+    assert llm.stream_usage is True
+    assert llm._get_ls_params()["ls_provider"] == "gravixlayer"
+    assert llm._llm_type == "gravixlayer-chat"
+
+
+def test_models_share_http_clients() -> None:
+    a = ChatGravixVision(api_key=FAKE_KEY)
+    b = ChatGravixVision(api_key="sk-other", model="gemma3:12b")
+    assert a.root_client._client is b.root_client._client
