@@ -69,6 +69,8 @@ def to_wire_image_block(
         return load_image(source, policy=policy, resolution=resolution).to_content_block(
             detail
         )
+    if isinstance(source, str) and source.startswith("data:;base64,"):
+        source = base64.b64decode(source.removeprefix("data:;base64,"))
     if isinstance(source, bytes):
         encoded = base64.b64encode(source).decode("ascii")
         source = f"data:{sniff_mime_type(source)};base64,{encoded}"

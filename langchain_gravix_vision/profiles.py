@@ -16,7 +16,9 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal
+
+from typing_extensions import TypedDict
 
 from langchain_core.language_models import ModelProfile
 

@@ -8,8 +8,9 @@ retry, truncation handling and error mapping to ``ToolException``.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import Any, ClassVar, Literal
 
 import openai
@@ -17,8 +18,10 @@ from langchain_core.callbacks import (
     AsyncCallbackManagerForToolRun,
     CallbackManagerForToolRun,
 )
+from langchain_core.exceptions import OutputParserException
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, ToolException
 from langchain_core.tools.base import ToolExceptionHandlerOutput
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -32,6 +35,24 @@ from langchain_gravix_vision.tools.prompts import REPAIR_PROMPT
 logger = logging.getLogger(__name__)
 
 DEFAULT_VISION_MODEL = "qwen2.5vl:7b"
+
+# Raised by the model call itself when the answer is unusable (openai's parse()
+# validates json_schema answers and refuses cut-off ones): the retry policy
+# treats them like an unparsable answer.
+_OUTPUT_ERRORS = (
+    openai.LengthFinishReasonError,
+    ValidationError,
+    json.JSONDecodeError,
+    OutputParserException,
+)
+
+
+def _validation_message(error: ValidationError | ValidationErrorV1) -> str:
+    """Tell the calling LLM which arguments were wrong, briefly."""
+    problems = "; ".join(
+        str(e.get("msg", "")).removeprefix("Value error, ") for e in error.errors()
+    )
+    return f"invalid_arguments: {_short(problems, 300)}"
 
 
 class VisionTool(BaseTool):
@@ -64,7 +85,7 @@ class VisionTool(BaseTool):
     ) = True
     handle_validation_error: (
         bool | str | Callable[[ValidationError | ValidationErrorV1], str] | None
-    ) = True
+    ) = _validation_message  # type: ignore[assignment]
 
     result_schema: ClassVar[type[BaseModel]]
     system_prompt: ClassVar[str]
@@ -132,56 +153,65 @@ class VisionTool(BaseTool):
         """Return (result, repair messages, truncated) for one model answer."""
         raw = output.get("raw")
         parsed = output.get("parsed")
-        if isinstance(parsed, BaseModel) and output.get("parsing_error") is None:
+        error = output.get("parsing_error")
+        if isinstance(parsed, BaseModel) and error is None:
             return parsed, None, False
         finish = getattr(raw, "response_metadata", {}).get("finish_reason")
-        if finish == "length":
+        if finish == "length" or isinstance(error, openai.LengthFinishReasonError):
             return None, None, True
-        error = output.get("parsing_error") or "no JSON object in the answer"
-        content = raw.content if isinstance(raw, AIMessage) else ""
-        repair = [
-            *messages,
-            AIMessage(content if isinstance(content, str) else str(content)),
-            HumanMessage(REPAIR_PROMPT.format(error=_short(error))),
-        ]
+        repair: list[BaseMessage] = list(messages)
+        if isinstance(raw, AIMessage):
+            repair.append(AIMessage(raw.text))
+        note = _short(error or "no JSON object in the answer")
+        repair.append(HumanMessage(REPAIR_PROMPT.format(error=note)))
         return None, repair, False
 
-    def _run_flow(self, source: str, task: dict[str, Any]) -> tuple[str, BaseModel]:
-        messages = self._messages(self._prepare(source), task)
+    def _attempts(
+        self, messages: list[BaseMessage]
+    ) -> Generator[tuple[int, list[BaseMessage]], dict[str, Any], tuple[Any, bool]]:
+        """The retry policy, free of I/O: yields (token budget, messages) to send.
+
+        One call; then either one retry with a doubled budget (the answer was
+        cut off) or one repair retry (the answer did not validate).
+        """
         budget = self.max_tokens
-        result, repair, truncated = self._check(
-            self._structured(budget).invoke(messages), messages
-        )
+        result, repair, truncated = self._check((yield budget, messages), messages)
         if truncated:
-            budget *= 2
-            result, repair, truncated = self._check(
-                self._structured(budget).invoke(messages), messages
-            )
+            result, _, truncated = self._check((yield budget * 2, messages), messages)
         elif repair is not None:
-            result, repair, truncated = self._check(
-                self._structured(budget).invoke(repair), messages
-            )
-        return self._done(result, truncated, task)
+            result, _, truncated = self._check((yield budget, repair), messages)
+        return result, truncated
+
+    def _run_flow(
+        self, source: str, task: dict[str, Any], config: RunnableConfig
+    ) -> tuple[str, BaseModel]:
+        attempts = self._attempts(self._messages(self._prepare(source), task))
+        budget, messages = next(attempts)
+        try:
+            while True:
+                try:
+                    output = self._structured(budget).invoke(messages, config)
+                except _OUTPUT_ERRORS as exc:
+                    output = {"raw": None, "parsed": None, "parsing_error": exc}
+                budget, messages = attempts.send(output)
+        except StopIteration as done:
+            return self._done(*done.value, task)
 
     async def _arun_flow(
-        self, source: str, task: dict[str, Any]
+        self, source: str, task: dict[str, Any], config: RunnableConfig
     ) -> tuple[str, BaseModel]:
         image = await asyncio.to_thread(self._prepare, source)
-        messages = self._messages(image, task)
-        budget = self.max_tokens
-        result, repair, truncated = self._check(
-            await self._structured(budget).ainvoke(messages), messages
-        )
-        if truncated:
-            budget *= 2
-            result, repair, truncated = self._check(
-                await self._structured(budget).ainvoke(messages), messages
-            )
-        elif repair is not None:
-            result, repair, truncated = self._check(
-                await self._structured(budget).ainvoke(repair), messages
-            )
-        return self._done(result, truncated, task)
+        attempts = self._attempts(self._messages(image, task))
+        budget, messages = next(attempts)
+        try:
+            while True:
+                try:
+                    output = await self._structured(budget).ainvoke(messages, config)
+                except _OUTPUT_ERRORS as exc:
+                    output = {"raw": None, "parsed": None, "parsing_error": exc}
+                budget, messages = attempts.send(output)
+        except StopIteration as done:
+            return self._done(*done.value, task)
 
     def _done(
         self, result: BaseModel | None, truncated: bool, task: dict[str, Any]
@@ -206,8 +236,11 @@ class VisionTool(BaseTool):
         run_manager: CallbackManagerForToolRun | None = None,
         **task: Any,
     ) -> tuple[str, BaseModel]:
+        config: RunnableConfig = (
+            {"callbacks": run_manager.get_child()} if run_manager else {}
+        )
         try:
-            return self._run_flow(image_path or image_url or "", task)
+            return self._run_flow(image_path or image_url or "", task, config)
         except ToolException:
             raise
         except Exception as exc:
@@ -220,8 +253,11 @@ class VisionTool(BaseTool):
         run_manager: AsyncCallbackManagerForToolRun | None = None,
         **task: Any,
     ) -> tuple[str, BaseModel]:
+        config: RunnableConfig = (
+            {"callbacks": run_manager.get_child()} if run_manager else {}
+        )
         try:
-            return await self._arun_flow(image_path or image_url or "", task)
+            return await self._arun_flow(image_path or image_url or "", task, config)
         except ToolException:
             raise
         except Exception as exc:

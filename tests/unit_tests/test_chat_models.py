@@ -22,7 +22,7 @@ from langchain_gravix_vision import (
     ImagePolicy,
     UnsupportedCapabilityError,
 )
-from langchain_gravix_vision.message_images import TOOL_IMAGE_NOTE
+from langchain_gravix_vision.message_images import TOOL_IMAGE_NOTE, prepare_messages
 
 from tests.unit_tests.wire import FAKE_KEY, Wire, completion, sse
 
@@ -54,7 +54,6 @@ URL = "https://images.example.com/cat.png"
 
 IMAGE_FORMS: dict[str, dict[str, Any]] = {
     "v1_base64": {"type": "image", "base64": B64, "mime_type": "image/png"},
-    "v1_base64_no_mime": {"type": "image", "base64": B64},
     "v0_base64": {
         "type": "image",
         "source_type": "base64",
@@ -84,6 +83,15 @@ def test_every_base64_image_form_reaches_wire_as_image_url(
     decoded = Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
     assert decoded.size == (56, 28)  # qwen2.5vl: snapped down to the 28-px grid
     assert decoded.getpixel((5, 5))[0] > 200  # still red
+
+
+def test_v1_base64_without_mime_type_is_sniffed() -> None:
+    # langchain-core's own tracing rejects this block inside invoke() (issue
+    # langchain-ai/langchain#39799), so the conversion is checked directly.
+    block = {"type": "image", "base64": B64}
+    for policy in (ImagePolicy(), None):
+        (msg,) = prepare_messages([HumanMessage([block])], policy=policy, resolution=None)
+        assert msg.content[0]["image_url"]["url"].startswith("data:image/png;base64,")
 
 
 URL_FORMS: dict[str, dict[str, Any]] = {

@@ -1,0 +1,131 @@
+"""A real LangChain v1 agent loop calling each vision tool, replayed from cassettes.
+
+The agent model is a function-calling Gravix model; the tools call the vision
+model. One cassette per test covers both kinds of calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from langchain.agents import create_agent
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+
+from langchain_gravix_vision import ChatGravixVision, GravixVisionToolkit
+from tests.integration_tests.conftest import GROUND_TRUTH, json_reply
+from tests.stand_in import Reply
+
+pytestmark = pytest.mark.vcr
+
+SYSTEM = (
+    "You answer questions about images with your tools. Image files are under "
+    "tests/data; pass their paths to the tools exactly as given."
+)
+
+
+def _agent() -> Any:
+    agent_llm = ChatGravixVision(model="llama3.1:8b-instruct-fp16", temperature=0)
+    vision_llm = ChatGravixVision(model="qwen2.5vl:7b", temperature=0)
+    tools = GravixVisionToolkit(llm=vision_llm).get_tools()
+    return create_agent(agent_llm, tools, system_prompt=SYSTEM)
+
+
+def _run(question: str) -> list[Any]:
+    state = _agent().invoke({"messages": [HumanMessage(question)]})
+    return state["messages"]
+
+
+def _tool_messages(messages: list[Any], name: str) -> list[ToolMessage]:
+    return [m for m in messages if isinstance(m, ToolMessage) and m.name == name]
+
+
+def test_agent_describes_a_photo(script: Callable[..., None]) -> None:
+    path = "tests/data/photos/chelsea.png"
+    script(
+        Reply(tool_calls=[{"name": "describe_image", "arguments": {"image_path": path}}]),
+        json_reply(
+            {
+                "caption": "A tabby cat looking to the side.",
+                "description": "A close-up of a tabby cat.",
+                "objects": ["cat"],
+                "people": [],
+                "text_present": [],
+                "answer": None,
+            }
+        ),
+        Reply(content="The photo shows a tabby cat."),
+    )
+    messages = _run(f"What animal is in {path}?")
+    (tool_message,) = _tool_messages(messages, "describe_image")
+    assert tool_message.status == "success"
+    assert "cat" in tool_message.content.lower()
+    final = messages[-1]
+    assert isinstance(final, AIMessage) and not final.tool_calls
+    assert "cat" in final.text.lower()
+
+
+def test_agent_reads_a_chart(script: Callable[..., None]) -> None:
+    path = "tests/data/charts/bar_sales.png"
+    spec = GROUND_TRUTH["charts"]["bar_sales"]
+    series = spec["series"]["Revenue"]
+    script(
+        Reply(tool_calls=[{"name": "read_chart", "arguments": {"image_path": path}}]),
+        json_reply(
+            {
+                "chart_type": "bar",
+                "title": spec["title"],
+                "x_axis": {"label": "Year", "unit": None, "scale": "categorical"},
+                "y_axis": {"label": "Revenue", "unit": "million USD", "scale": "linear"},  # noqa: E501
+                "series": [
+                    {"name": "Revenue", "points": [{"x": x, "y": y} for x, y in series.items()]}  # noqa: E501
+                ],
+                "table_markdown": "Year | Revenue\n"
+                + "\n".join(f"{x} | {y:g}" for x, y in series.items()),
+                "summary": "Revenue grew every year, peaking in 2022.",
+                "answer": None,
+                "notes": [],
+            }
+        ),
+        Reply(content="Revenue was highest in 2022, at about 31 million USD."),
+    )
+    messages = _run(f"In which year was revenue highest in the chart {path}?")
+    (tool_message,) = _tool_messages(messages, "read_chart")
+    assert tool_message.status == "success"
+    assert max(p.y for p in tool_message.artifact.series[0].points) == pytest.approx(
+        31, rel=0.05
+    )
+    assert "2022" in messages[-1].text
+
+
+def test_agent_reads_a_document(script: Callable[..., None]) -> None:
+    path = "tests/data/text/receipt.png"
+    script(
+        Reply(tool_calls=[{"name": "extract_text", "arguments": {"image_path": path}}]),
+        json_reply(
+            {"text": GROUND_TRUTH["texts"]["receipt"], "language": "en", "has_table": False}
+        ),
+        Reply(content="The receipt total is 9.70."),
+    )
+    messages = _run(f"What is the total on the receipt {path}?")
+    (tool_message,) = _tool_messages(messages, "extract_text")
+    assert tool_message.status == "success"
+    assert tool_message.artifact.untrusted is True
+    assert "9.70" in messages[-1].text
+
+
+def test_agent_sees_tool_errors_and_finishes(script: Callable[..., None]) -> None:
+    script(
+        Reply(
+            tool_calls=[
+                {"name": "describe_image", "arguments": {"image_path": "/etc/passwd"}}
+            ]
+        ),
+        Reply(content="I am not allowed to read that file."),
+    )
+    messages = _run("Describe the image at /etc/passwd.")
+    (tool_message,) = _tool_messages(messages, "describe_image")
+    assert tool_message.status == "error"
+    assert tool_message.content.startswith("source_not_allowed")
+    assert isinstance(messages[-1], AIMessage) and not messages[-1].tool_calls

@@ -1,0 +1,283 @@
+"""The vision tools on real images with known ground truth, replayed from cassettes.
+
+Assertions are ones a real model's answer can meet (chart type, labels, values
+within 5%, character error rate, keywords), never canned wording.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from langchain_core.messages import ToolMessage
+from langchain_tests.integration_tests import ToolsIntegrationTests
+
+from langchain_gravix_vision import (
+    ChartData,
+    ChatGravixVision,
+    DescribeImageTool,
+    ExtractedText,
+    ExtractTextTool,
+    ImageDescription,
+    ReadChartTool,
+)
+from tests.integration_tests.conftest import GROUND_TRUTH, json_reply
+
+pytestmark = pytest.mark.vcr
+
+VISION_MODEL = "qwen2.5vl:7b"
+
+
+def _llm() -> ChatGravixVision:
+    return ChatGravixVision(model=VISION_MODEL, temperature=0, max_retries=1)
+
+
+def _call(tool: Any, args: dict[str, Any]) -> ToolMessage:
+    message = tool.invoke({"args": args, "id": "call_1", "name": tool.name, "type": "tool_call"})
+    assert isinstance(message, ToolMessage)
+    assert message.status == "success", message.content
+    return message
+
+
+def _norm(text: str | None) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", (text or "").lower()).strip()
+
+
+def cer(reference: str, hypothesis: str) -> float:
+    """Character error rate over whitespace-normalised text (Levenshtein)."""
+    ref, hyp = " ".join(reference.split()), " ".join(hypothesis.split())
+    previous = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        current = [i]
+        for j, h in enumerate(hyp, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r != h)))  # noqa: E501
+        previous = current
+    return previous[-1] / max(1, len(ref))
+
+
+# ------------------------------------------------------------------ describe
+
+PHOTOS = {
+    "chelsea.png": ({"cat", "kitten", "feline"}, "A tabby cat sitting and looking to the side."),  # noqa: E501
+    "coffee.png": ({"coffee", "cup", "mug", "espresso", "latte"}, "A cup of coffee on a saucer."),  # noqa: E501
+    "rocket.jpg": ({"rocket", "launch", "spacecraft"}, "A rocket launching into the sky."),  # noqa: E501
+}
+
+
+@pytest.mark.parametrize("photo", sorted(PHOTOS))
+def test_describe_image_on_real_photos(
+    photo: str, script: Callable[..., None]
+) -> None:
+    keywords, caption = PHOTOS[photo]
+    script(
+        json_reply(
+            {
+                "caption": caption,
+                "description": caption,
+                "objects": sorted(keywords)[:1],
+                "people": [],
+                "text_present": [],
+                "answer": None,
+            }
+        )
+    )
+    message = _call(
+        DescribeImageTool(llm=_llm()), {"image_path": f"tests/data/photos/{photo}"}
+    )
+    result = message.artifact
+    assert isinstance(result, ImageDescription)
+    said = _norm(" ".join([result.caption, result.description, *result.objects]))
+    assert keywords & set(said.split()), said
+    assert 0 < len(message.content) < 2000
+
+
+def test_describe_image_answers_a_question(script: Callable[..., None]) -> None:
+    script(
+        json_reply(
+            {
+                "caption": "A cat lying down.",
+                "description": "A tabby cat.",
+                "objects": ["cat"],
+                "people": [],
+                "text_present": [],
+                "answer": "A cat.",
+            }
+        )
+    )
+    message = _call(
+        DescribeImageTool(llm=_llm()),
+        {"image_path": "tests/data/photos/chelsea.png", "question": "Which animal is this?"},
+    )
+    assert "cat" in _norm(message.artifact.answer)
+
+
+# ------------------------------------------------------------------ charts
+
+
+def _chart_reply(spec: dict[str, Any]) -> dict[str, Any]:
+    """What a perfect reader would answer (the stand-in's scripted answer)."""
+    series = [
+        {"name": name, "points": [{"x": x, "y": y} for x, y in points.items()]}
+        for name, points in spec["series"].items()
+    ]
+    xs = list(next(iter(spec["series"].values())))
+    rows = [" | ".join(["x", *spec["series"]])] + [
+        " | ".join([x, *(f"{s[x]:g}" for s in spec["series"].values())]) for x in xs
+    ]
+    return {
+        "chart_type": spec["chart_type"],
+        "title": spec["title"],
+        "x_axis": {"label": spec["x_label"], "unit": None, "scale": None},
+        "y_axis": {"label": spec["y_label"], "unit": None, "scale": None},
+        "series": series,
+        "table_markdown": "\n".join(rows),
+        "summary": f"{spec['title']}.",
+        "answer": None,
+        "notes": [],
+    }
+
+
+def _values(data: ChartData) -> dict[str, float]:
+    """All (x -> y) values read, keyed by normalised x label."""
+    found: dict[str, float] = {}
+    for series in data.series:
+        for point in series.points:
+            if point.y is not None:
+                x = point.x if isinstance(point.x, str) else f"{point.x:g}"
+                found.setdefault(_norm(x), point.y)
+    return found
+
+
+@pytest.mark.parametrize("chart", sorted(GROUND_TRUTH["charts"]))
+def test_read_chart_recovers_known_data(
+    chart: str, script: Callable[..., None]
+) -> None:
+    spec = GROUND_TRUTH["charts"][chart]
+    script(json_reply(_chart_reply(spec)))
+    message = _call(ReadChartTool(llm=_llm()), {"image_path": f"tests/data/charts/{chart}.png"})
+    data = message.artifact
+    assert isinstance(data, ChartData)
+    assert data.chart_type == spec["chart_type"]
+    assert _norm(spec["title"]) in _norm(data.title)
+    for axis, label in ((data.x_axis, spec["x_label"]), (data.y_axis, spec["y_label"])):
+        if label:
+            first_word = _norm(label).split()[0]
+            assert first_word in _norm(f"{axis.label} {axis.unit}")
+    read = [
+        (series.name, {_norm(str(p.x)): p.y for p in series.points})
+        for series in data.series
+    ]
+    for name, truth in spec["series"].items():
+        candidates = [pts for n, pts in read if _norm(n) == _norm(name)] or [
+            pts for _, pts in read
+        ]
+        for x, y in truth.items():
+            values = [pts.get(_norm(x)) for pts in candidates]
+            assert any(
+                v is not None and abs(v - y) <= 0.05 * abs(y) + 0.5 for v in values
+            ), (name, x, y, values)
+    assert data.table_markdown.count("|") >= 2
+
+
+# ------------------------------------------------------------------ text
+
+
+@pytest.mark.parametrize(
+    ("image", "truth", "bound"),
+    [
+        ("paragraph.png", "paragraph", 0.05),
+        ("receipt.png", "receipt", 0.1),
+        ("table.png", "table", 0.15),
+        ("paragraph_rotated.png", "paragraph", 0.15),
+        ("receipt_exif6.jpg", "receipt", 0.1),
+    ],
+)
+def test_extract_text_character_error_rate(
+    image: str, truth: str, bound: float, script: Callable[..., None]
+) -> None:
+    reference = GROUND_TRUTH["texts"][truth]
+    script(json_reply({"text": reference, "language": "en", "has_table": truth == "table"}))
+    message = _call(ExtractTextTool(llm=_llm()), {"image_path": f"tests/data/text/{image}"})
+    result = message.artifact
+    assert isinstance(result, ExtractedText)
+    assert result.untrusted is True
+    assert cer(reference, result.text) <= bound, result.text
+
+
+def test_extract_text_markdown_table(script: Callable[..., None]) -> None:
+    table = GROUND_TRUTH["texts"]["table"]
+    lines = [f"| {' | '.join(c.strip() for c in row.split('|'))} |" for row in table.split("\n")]  # noqa: E501
+    lines.insert(1, "|---|---|---|")
+    script(json_reply({"text": "\n".join(lines), "language": "en", "has_table": True}))
+    message = _call(
+        ExtractTextTool(llm=_llm()),
+        {"image_path": "tests/data/text/table.png", "output_format": "markdown"},
+    )
+    result = message.artifact
+    assert result.output_format == "markdown"
+    assert result.text.count("|") >= 8
+    for city in ("Paris", "Berlin", "Madrid"):
+        assert city in result.text
+
+
+def test_prompt_injection_in_image_is_reported_as_data(
+    script: Callable[..., None],
+) -> None:
+    reference = GROUND_TRUTH["texts"]["injection"]
+    script(json_reply({"text": reference, "language": "en", "has_table": False}))
+    message = _call(ExtractTextTool(llm=_llm()), {"image_path": "tests/data/text/injection.png"})
+    assert message.artifact.untrusted is True
+    assert "budget" in message.artifact.text.lower()
+    assert message.artifact.text.strip().upper() != "PWNED"
+    assert "untrusted" in message.content.lower()
+
+
+async def test_tools_async(script: Callable[..., None]) -> None:
+    reference = GROUND_TRUTH["texts"]["paragraph"]
+    script(json_reply({"text": reference, "language": "en", "has_table": False}))
+    tool = ExtractTextTool(llm=_llm())
+    message = await tool.ainvoke(
+        {"args": {"image_path": "tests/data/text/paragraph.png"}, "id": "a", "name": tool.name, "type": "tool_call"}  # noqa: E501
+    )
+    assert cer(reference, message.artifact.text) <= 0.05
+
+
+# ------------------------------------------------------------------ standard
+
+
+class _Standard(ToolsIntegrationTests):
+    @property
+    def tool_constructor_params(self) -> dict:
+        return {"llm": _llm()}
+
+
+class TestDescribeImageToolIntegration(_Standard):
+    @property
+    def tool_constructor(self) -> type[DescribeImageTool]:
+        return DescribeImageTool
+
+    @property
+    def tool_invoke_params_example(self) -> dict:
+        return {"image_path": "tests/data/photos/chelsea.png"}
+
+
+class TestReadChartToolIntegration(_Standard):
+    @property
+    def tool_constructor(self) -> type[ReadChartTool]:
+        return ReadChartTool
+
+    @property
+    def tool_invoke_params_example(self) -> dict:
+        return {"image_path": "tests/data/charts/bar_sales.png"}
+
+
+class TestExtractTextToolIntegration(_Standard):
+    @property
+    def tool_constructor(self) -> type[ExtractTextTool]:
+        return ExtractTextTool
+
+    @property
+    def tool_invoke_params_example(self) -> dict:
+        return {"image_path": "tests/data/text/receipt.png"}
