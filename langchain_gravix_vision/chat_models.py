@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -13,6 +12,7 @@ from langchain_openai.chat_models.base import BaseChatOpenAI
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from typing_extensions import Self
 
+from langchain_gravix_vision._http import shared_async_http_client, shared_http_client
 from langchain_gravix_vision._version import __version__
 from langchain_gravix_vision.errors import UnsupportedCapabilityError
 from langchain_gravix_vision.images import ImagePolicy
@@ -37,26 +37,6 @@ API_KEY_ENV = "GRAVIXLAYER_API_KEY"
 BASE_URL_ENV = "GRAVIXLAYER_BASE_URL"
 PROVIDER = "gravixlayer"
 _REASONING_FIELDS = ("reasoning_content", "reasoning")
-
-
-@functools.lru_cache(maxsize=16)
-def _shared_http_client(timeout: Any) -> openai.DefaultHttpxClient:
-    """One pooled sync HTTP client per timeout, shared by every model instance."""
-    return openai.DefaultHttpxClient(timeout=timeout)
-
-
-@functools.lru_cache(maxsize=16)
-def _shared_async_http_client(timeout: Any) -> openai.DefaultAsyncHttpxClient:
-    """One pooled async HTTP client per timeout, shared by every model instance."""
-    return openai.DefaultAsyncHttpxClient(timeout=timeout)
-
-
-def _hashable_or_none(value: Any) -> Any:
-    try:
-        hash(value)
-    except TypeError:
-        return None
-    return value
 
 
 class ChatGravixVision(BaseChatOpenAI):  # type: ignore[override]
@@ -193,15 +173,12 @@ class ChatGravixVision(BaseChatOpenAI):  # type: ignore[override]
         }
         if self.max_retries is not None:
             client_params["max_retries"] = self.max_retries
-        timeout_key = _hashable_or_none(self.request_timeout)
         if not self.client:
-            http_client = self.http_client or _shared_http_client(timeout_key)
+            http_client = self.http_client or shared_http_client()
             self.root_client = openai.OpenAI(**client_params, http_client=http_client)
             self.client = self.root_client.chat.completions
         if not self.async_client:
-            http_async = self.http_async_client or _shared_async_http_client(
-                timeout_key
-            )
+            http_async = self.http_async_client or shared_async_http_client()
             self.root_async_client = openai.AsyncOpenAI(
                 **client_params, http_client=http_async
             )

@@ -1,5 +1,8 @@
 """gravix-vision: run the vision tools over files, folders and URLs from a shell.
 
+Exit status: 0 when every image succeeded (or was already done), 1 when some
+failed (each failure is in the output), 2 for usage errors or a missing key.
+
 Examples:
     gravix-vision describe photos/ --format jsonl --output out.jsonl
     gravix-vision chart chart.png --question "Which year was highest?"
@@ -320,7 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if out is not sys.stdout:
             out.close()
     sys.stderr.write(summary.line() + "\n")
-    return 1 if summary.failed and not summary.done else 0
+    return 1 if summary.failed else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

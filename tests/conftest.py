@@ -89,9 +89,31 @@ def _json_or_bytes(body: Any) -> Any:
         return raw
 
 
+def _normalise_ids(body: Any) -> Any:
+    """Replace tool-call ids by their order of appearance.
+
+    Some inputs carry random ids (``tool_example_to_messages`` makes uuids), so
+    bodies are compared with each distinct id renamed ``id-0``, ``id-1``...
+    """
+    seen: dict[str, str] = {}
+
+    def walk(node: Any, key: str = "") -> Any:
+        if isinstance(node, dict):
+            return {k: walk(v, k) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v, key) for v in node]
+        if key in {"tool_call_id", "id"} and isinstance(node, str):
+            return seen.setdefault(node, f"id-{len(seen)}")
+        return node
+
+    return walk(body)
+
+
 def json_body_matcher(r1: Request, r2: Request) -> None:
-    """Match request bodies as JSON (key order and whitespace do not matter)."""
-    if _json_or_bytes(r1.body) != _json_or_bytes(r2.body):
+    """Match request bodies as JSON (key order, whitespace, tool-call ids aside)."""
+    if _normalise_ids(_json_or_bytes(r1.body)) != _normalise_ids(
+        _json_or_bytes(r2.body)
+    ):
         msg = "request bodies differ"
         raise AssertionError(msg)
 
@@ -118,23 +140,36 @@ def pytest_recording_configure(config: pytest.Config, vcr: VCR) -> None:
     vcr.register_matcher("json_body", json_body_matcher)
 
 
-def _serve_standard_test_image(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Recording only: answer the standard image URL from ../shared/fixtures."""
-    import httpx
+@pytest.fixture(scope="session", autouse=True)
+def _serve_standard_test_image() -> Iterator[None]:
+    """Recording only: answer the standard image URL from ../shared/fixtures.
 
-    real = httpx.HTTPTransport.handle_request
+    Patched in httpcore, below the httpx transports that vcrpy records, so the
+    download lands in the cassette exactly as if the host had answered.
+    """
+    if MODE != "stand-in":
+        yield
+        return
+    import httpcore
 
-    def handle(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
-        if str(request.url) == STANDARD_TEST_IMAGE_URL and _SHARED_FIXTURE.is_file():
-            return httpx.Response(
+    real = httpcore.ConnectionPool.handle_request
+
+    def handle(
+        self: httpcore.ConnectionPool, request: httpcore.Request
+    ) -> httpcore.Response:
+        url = request.url
+        wanted = STANDARD_TEST_IMAGE_URL.encode()
+        if url.scheme + b"://" + url.host + url.target == wanted:
+            return httpcore.Response(
                 200,
-                headers={"content-type": "image/png"},
+                headers=[(b"content-type", b"image/png")],
                 content=_SHARED_FIXTURE.read_bytes(),
-                request=request,
             )
         return real(self, request)
 
-    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", handle)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(httpcore.ConnectionPool, "handle_request", handle)
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -161,5 +196,3 @@ def _gravix_environment(
         monkeypatch.delenv("GRAVIXLAYER_BASE_URL", raising=False)
     else:
         monkeypatch.setenv("GRAVIXLAYER_BASE_URL", stand_in.base_url)
-    if RECORDING:
-        _serve_standard_test_image(monkeypatch)

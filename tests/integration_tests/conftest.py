@@ -29,7 +29,7 @@ def script(stand_in: StandInServer | None) -> Callable[..., None]:
 
     yield queue
     if stand_in is not None:
-        stand_in.script(None)
+        stand_in.reset()
 
 
 def json_reply(payload: dict[str, Any]) -> Reply:

@@ -8,9 +8,10 @@ default vision model (image tests on, no tools) and a function-calling model
 from __future__ import annotations
 
 import pytest
+from langchain_core.language_models import BaseChatModel
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
-from langchain_gravix_vision import ChatGravixVision
+from langchain_gravix_vision import ChatGravixVision, UnsupportedCapabilityError
 
 pytestmark = pytest.mark.vcr
 
@@ -47,16 +48,21 @@ class TestGravixVisionModel(ChatModelIntegrationTests):
         return True
 
     @property
-    def supports_anthropic_inputs(self) -> bool:
-        return True
-
-    @property
     def enable_vcr_tests(self) -> bool:
         return True
 
     @property
     def model_override_value(self) -> str:
         return "gemma3:12b"
+
+    @pytest.mark.xfail(
+        reason="pydantic v1 schemas force function calling, which this model "
+        "lacks (ChatGravixVision raises UnsupportedCapabilityError)",
+        raises=UnsupportedCapabilityError,
+        strict=True,
+    )
+    def test_structured_output_pydantic_2_v1(self, model: BaseChatModel) -> None:
+        super().test_structured_output_pydantic_2_v1(model)
 
 
 class TestGravixFunctionCallingModel(ChatModelIntegrationTests):

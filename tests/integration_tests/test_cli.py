@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +34,10 @@ def folder(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def describe_everything(stand_in: StandInServer | None) -> None:
+def describe_everything(stand_in: StandInServer | None) -> Iterator[None]:
     """Recording only: the stand-in answers every vision call with a description."""
     if stand_in is None:
+        yield
         return
 
     def answer(_request: dict[str, Any]) -> Reply:
@@ -54,7 +56,7 @@ def describe_everything(stand_in: StandInServer | None) -> None:
 
     stand_in.script(answer)
     yield
-    stand_in.script(None)
+    stand_in.reset()
 
 
 def _records(path: Path) -> list[dict[str, Any]]:
@@ -69,7 +71,7 @@ def test_folder_batch_reports_each_failure_and_resumes(
 ) -> None:
     out = tmp_path / "out.jsonl"
     argv = ["describe", str(folder), "--format", "jsonl", "--output", str(out)]
-    assert main([*argv, "--concurrency", "2"]) == 0
+    assert main([*argv, "--concurrency", "2"]) == 1  # some images failed
     records = _records(out)
     by_name = {Path(r["source"]).name: r for r in records}
     assert sorted(by_name) == sorted([*GOOD, "notes.png", "empty.jpg", "truncated.jpg"])
@@ -85,7 +87,7 @@ def test_folder_batch_reports_each_failure_and_resumes(
 
     # A second run continues where the first stopped: good images are skipped,
     # failed ones are tried again.
-    assert main(argv) == 0
+    assert main(argv) == 1
     summary = capsys.readouterr().err
     assert "0 done, 3 failed, 2 skipped" in summary
     assert len(_records(out)) == 8

@@ -30,19 +30,3 @@ class TestChatGravixVisionUnit(ChatModelUnitTests):
                 "gravix_api_base": "https://gravix.example/v1/inference",
             },
         )
-
-
-class TestChatGravixVisionVisionModelUnit(ChatModelUnitTests):
-    """The default vision model: no tool calling, json_schema structured output."""
-
-    @property
-    def chat_model_class(self) -> type[ChatGravixVision]:
-        return ChatGravixVision
-
-    @property
-    def has_tool_calling(self) -> bool:
-        return False
-
-    @property
-    def supports_image_inputs(self) -> bool:
-        return True

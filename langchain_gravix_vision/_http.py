@@ -1,0 +1,64 @@
+"""Process-wide HTTP clients for the openai SDK, so building a model is cheap.
+
+Every ``ChatGravixVision`` without its own ``http_client`` shares one pooled
+sync client and one async client (the SDK sets each request's timeout). The async client keeps one
+connection pool per event loop: a pool is bound to the loop that opened its
+connections, and scripts, notebooks and tests run several loops in turn
+(``asyncio.run`` twice must not fail with "Event loop is closed").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import ssl
+import weakref
+import httpx2
+import openai
+from openai._base_client import DEFAULT_CONNECTION_LIMITS
+
+
+@functools.lru_cache(maxsize=1)
+def _ssl_context() -> ssl.SSLContext:
+    return ssl.create_default_context()
+
+
+class LoopLocalTransport(httpx2.AsyncBaseTransport):
+    """An async transport with one connection pool per running event loop."""
+
+    def __init__(self) -> None:
+        self._pools: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, httpx2.AsyncHTTPTransport
+        ] = weakref.WeakKeyDictionary()
+
+    def _pool(self) -> httpx2.AsyncHTTPTransport:
+        loop = asyncio.get_running_loop()
+        pool = self._pools.get(loop)
+        if pool is None:
+            pool = httpx2.AsyncHTTPTransport(
+                verify=_ssl_context(), limits=DEFAULT_CONNECTION_LIMITS
+            )
+            self._pools[loop] = pool
+        return pool
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        """Send ``request`` through the current loop's pool."""
+        return await self._pool().handle_async_request(request)
+
+    async def aclose(self) -> None:
+        """Close the current loop's pool."""
+        loop = asyncio.get_running_loop()
+        if (pool := self._pools.pop(loop, None)) is not None:
+            await pool.aclose()
+
+
+@functools.lru_cache(maxsize=1)
+def shared_http_client() -> openai.DefaultHttpxClient:
+    """The pooled sync client (the SDK sets each request's timeout itself)."""
+    return openai.DefaultHttpxClient(verify=_ssl_context())
+
+
+@functools.lru_cache(maxsize=1)
+def shared_async_http_client() -> openai.DefaultAsyncHttpxClient:
+    """The async client, safe across event loops."""
+    return openai.DefaultAsyncHttpxClient(transport=LoopLocalTransport())

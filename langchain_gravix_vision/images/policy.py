@@ -1,0 +1,141 @@
+"""``ImagePolicy``: the limits and permissions every image source goes through."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+def normalize_host(host: str) -> str:
+    """Return ``host`` in the form used to compare hosts.
+
+    Lower case, without a trailing dot or IPv6 brackets; IP literals in their
+    canonical form.
+
+    Example:
+        >>> normalize_host("[0:0::1]"), normalize_host("Images.Example.COM.")
+        ('::1', 'images.example.com')
+    """
+    value = host.strip().lower().rstrip(".")
+    if value.startswith("[") and value.endswith("]"):
+        value = value[1:-1]
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return value
+
+
+def short(value: object, limit: int = 60) -> str:
+    """Return ``str(value)`` cut to ``limit`` characters, for error messages.
+
+    Example:
+        >>> short("x" * 100, 10)
+        'xxxxxxxxx…'
+    """
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class ImagePolicy(BaseModel):
+    """Where images may come from and how big they may be, plus how to re-encode them.
+
+    The defaults are safe for an agent that passes paths and URLs chosen by a
+    model: local files only under the working directory, URLs fetched by the
+    client through an SSRF-safe fetcher (public addresses only), 20 MB and
+    50 megapixels at most. Every ``load_image`` call applies one policy.
+
+    Attributes:
+        allowed_roots: Directories local files must be under (after resolving
+            symlinks). ``None`` means the current working directory at the
+            time of use.
+        allow_any_path: Explicit opt-in to read any regular file.
+        url_mode: ``"fetch"`` (client-side, SSRF-safe), ``"pass_through"``
+            (callers may forward the URL to the server; ``load_image`` still
+            fetches) or ``"deny"``.
+        allowed_hosts: Host names or IP literals admitted even if they resolve
+            to a private or loopback address (images served internally).
+        max_source_bytes: Byte cap for files, downloads and decoded base64.
+        max_source_pixels: Pixel cap, checked from the image header before
+            decoding. Pillow's own bomb limit (about 89 MP) also applies.
+        fetch_timeout: Seconds for a whole download, redirects included.
+        max_redirects: Redirects followed, each one re-validated.
+        resize: Resize to the model's resolution (``False``: send as decoded).
+        upscale: Allow enlarging small images to the model's grid or size.
+        encoding: ``"auto"`` (PNG for flat graphics, JPEG for photos),
+            ``"jpeg"`` or ``"png"``.
+        jpeg_quality: JPEG quality, 1 to 95.
+        max_side_unknown: Longest side for models without a known resolution
+            (used instead of the default resolution when set).
+
+    Example:
+        >>> from pathlib import Path
+        >>> policy = ImagePolicy(allowed_roots=("/srv/images",), url_mode="deny")
+        >>> policy.allowed_roots == (Path("/srv/images"),), policy.max_source_bytes
+        (True, 20971520)
+        >>> ImagePolicy(allowed_hosts="Images.Internal.").allowed_hosts
+        ('images.internal',)
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    allowed_roots: tuple[Path, ...] | None = None
+    allow_any_path: bool = False
+    url_mode: Literal["fetch", "pass_through", "deny"] = "fetch"
+    allowed_hosts: tuple[str, ...] = ()
+    max_source_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    max_source_pixels: int = Field(default=50_000_000, gt=0)
+    fetch_timeout: float = Field(default=10.0, gt=0)
+    max_redirects: int = Field(default=3, ge=0, le=20)
+    resize: bool = True
+    upscale: bool = False
+    encoding: Literal["auto", "jpeg", "png"] = "auto"
+    jpeg_quality: int = Field(default=90, ge=1, le=95)
+    max_side_unknown: int | None = Field(default=None, gt=0)
+
+    @field_validator("allowed_roots", mode="before")
+    @classmethod
+    def _one_root(cls, value: Any) -> Any:
+        if isinstance(value, (str, os.PathLike)):
+            return (value,)
+        return value
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = (value,)
+        if isinstance(value, (list, tuple, set, frozenset)):
+            hosts = []
+            for host in value:
+                if not isinstance(host, str) or not host.strip():
+                    raise ValueError("allowed_hosts must be non-empty host names")
+                hosts.append(normalize_host(host))
+            return tuple(hosts)
+        return value
+
+    def root_dirs(self) -> tuple[str, ...]:
+        """Return the allowed roots as real paths (symlinks resolved), now.
+
+        Example:
+            >>> import os
+            >>> ImagePolicy().root_dirs() == (os.path.realpath(os.getcwd()),)
+            True
+        """
+        roots = self.allowed_roots if self.allowed_roots is not None else (Path.cwd(),)
+        return tuple(os.path.realpath(os.fspath(root)) for root in roots)
+
+    def host_allowed(self, host: str) -> bool:
+        """Return whether ``host`` is listed in ``allowed_hosts``.
+
+        Example:
+            >>> ImagePolicy(allowed_hosts=("127.0.0.1",)).host_allowed("127.0.0.1.")
+            True
+        """
+        return normalize_host(host) in self.allowed_hosts
+
+
+__all__ = ["ImagePolicy", "normalize_host", "short"]

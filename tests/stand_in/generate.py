@@ -1,0 +1,114 @@
+"""Turn a ``Reply`` into what Ollama would send: stops, length limit, ids, usage.
+
+Request options applied here, as the mid-2025 layer did:
+
+- ``stop`` (a string or list) cuts the answer at the first stop string;
+- ``max_tokens`` (Ollama's ``num_predict``) keeps that many words and marks the
+  answer ``finish_reason: "length"``; ``max_completion_tokens`` is ignored;
+- tool calls get ``call_xxxxxxxx`` ids and ``finish_reason: "tool_calls"``.
+
+Usage is estimated: prompt tokens are text characters / 4 (tool schemas
+included) plus 256 per image part; completion tokens are the answer's words.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+from tests.stand_in.messages import content_parts, message_text, messages_of
+from tests.stand_in.responder import Reply
+from tests.stand_in.wire import (
+    IMAGE_PROMPT_TOKENS,
+    Generation,
+    count_words,
+    estimate_tokens,
+    split_tokens,
+    tool_call_id,
+    wire_tool_call,
+)
+
+_MESSAGE_OVERHEAD = 4
+
+
+def build_generation(
+    reply: Reply, request: dict[str, Any], rng: random.Random
+) -> Generation:
+    """The generation ``reply`` becomes under ``request``'s options."""
+    tool_calls = [
+        wire_tool_call(
+            str(call.get("name", "")),
+            dict(call.get("arguments") or {}),
+            index,
+            str(call.get("id") or tool_call_id(rng)),
+        )
+        for index, call in enumerate(reply.tool_calls or [])
+    ]
+    content = "" if tool_calls else reply.content
+    finish = reply.finish_reason
+    if finish is None:
+        content, finish = _limit(content, request)
+        if tool_calls:
+            finish = "tool_calls"
+    return Generation(
+        content=content,
+        tool_calls=tool_calls,
+        finish_reason=finish,
+        prompt_tokens=prompt_tokens(request),
+        completion_tokens=_completion_tokens(content, tool_calls),
+    )
+
+
+def _limit(content: str, request: dict[str, Any]) -> tuple[str, str]:
+    content = _apply_stop(content, request.get("stop"))
+    max_tokens = request.get("max_tokens")
+    if isinstance(max_tokens, int) and max_tokens > 0:
+        pieces = split_tokens(content)
+        words = [p for p in pieces if p.strip()]
+        if len(words) > max_tokens:
+            return "".join(pieces[: _index_of_word(pieces, max_tokens)]), "length"
+    return content, "stop"
+
+
+def _apply_stop(content: str, stop: Any) -> str:
+    stops = [stop] if isinstance(stop, str) else stop
+    if not isinstance(stops, list):
+        return content
+    cuts = [content.find(s) for s in stops if isinstance(s, str) and s]
+    cuts = [c for c in cuts if c >= 0]
+    return content[: min(cuts)] if cuts else content
+
+
+def _index_of_word(pieces: list[str], count: int) -> int:
+    """Number of pieces that hold the first ``count`` words."""
+    seen = 0
+    for index, piece in enumerate(pieces):
+        if piece.strip():
+            seen += 1
+            if seen == count:
+                return index + 1
+    return len(pieces)
+
+
+def prompt_tokens(request: dict[str, Any]) -> int:
+    """Estimated prompt tokens: text / 4, +256 an image, +4 a message."""
+    total = 0
+    for message in messages_of(request):
+        total += _MESSAGE_OVERHEAD + estimate_tokens(message_text(message))
+        images = [p for p in content_parts(message) if p.get("type") == "image_url"]
+        total += IMAGE_PROMPT_TOKENS * len(images)
+        for call in message.get("tool_calls") or []:
+            total += estimate_tokens(json.dumps(call))
+    tools = request.get("tools")
+    if tools:
+        total += estimate_tokens(json.dumps(tools))
+    return max(total, 1)
+
+
+def _completion_tokens(content: str, tool_calls: list[dict[str, Any]]) -> int:
+    count = count_words(content)
+    for call in tool_calls:
+        function = call["function"]
+        count += 8 + estimate_tokens(function["name"] + function["arguments"])
+    return max(count, 1)

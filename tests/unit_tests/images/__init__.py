@@ -1,0 +1,1 @@
+"""Tests of the image pipeline: policy, sources, SSRF-safe fetcher, preprocessing."""
