@@ -1,10 +1,10 @@
-"""Process-wide HTTP clients for the openai SDK, so building a model is cheap.
+"""Process-wide HTTP clients for the openai SDK: building a model stays cheap.
 
 Every ``ChatGravixVision`` without its own ``http_client`` shares one pooled
-sync client and one async client (the SDK sets each request's timeout). The async client keeps one
-connection pool per event loop: a pool is bound to the loop that opened its
-connections, and scripts, notebooks and tests run several loops in turn
-(``asyncio.run`` twice must not fail with "Event loop is closed").
+sync client and one async client (the SDK sets each request's timeout). The
+async client keeps one connection pool per event loop: a pool is bound to the
+loop that opened its connections, and scripts, notebooks and tests run several
+loops in turn (``asyncio.run`` twice must not fail with "Event loop is closed").
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import asyncio
 import functools
 import ssl
 import weakref
+
 import httpx2
 import openai
 from openai._base_client import DEFAULT_CONNECTION_LIMITS

@@ -39,7 +39,7 @@ PROVIDER = "gravixlayer"
 _REASONING_FIELDS = ("reasoning_content", "reasoning")
 
 
-class ChatGravixVision(BaseChatOpenAI):  # type: ignore[override]
+class ChatGravixVision(BaseChatOpenAI):
     """Gravix Layer vision-language chat model.
 
     Setup:
@@ -238,8 +238,7 @@ class ChatGravixVision(BaseChatOpenAI):  # type: ignore[override]
         self,
         schema: dict[str, Any] | type | None = None,
         *,
-        method: Literal["function_calling", "json_mode", "json_schema"]
-        | None = None,
+        method: Literal["function_calling", "json_mode", "json_schema"] | None = None,
         include_raw: bool = False,
         strict: bool | None = None,
         **kwargs: Any,

@@ -20,11 +20,12 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any
 
 from langchain_core.callbacks import UsageMetadataCallbackHandler
 from langchain_core.messages import ToolMessage
 from langchain_core.rate_limiters import InMemoryRateLimiter
+from langchain_core.runnables import RunnableConfig
 
 from langchain_gravix_vision.chat_models import API_KEY_ENV, ChatGravixVision
 from langchain_gravix_vision.images import ImagePolicy
@@ -218,7 +219,7 @@ class Progress:
 class Writer:
     """Writes records in the chosen format as they arrive (JSON at the end)."""
 
-    def __init__(self, stream: TextIO, output_format: str) -> None:
+    def __init__(self, stream: IO[str], output_format: str) -> None:
         self.stream, self.format = stream, output_format
         self.collected: list[dict[str, Any]] = []
 
@@ -230,7 +231,11 @@ class Writer:
         elif self.format == "json":
             self.collected.append(record.to_json())
         elif self.format == "markdown":
-            body = record.content if record.status == "ok" else f"**error:** {record.error}"
+            body = (
+                record.content
+                if record.status == "ok"
+                else f"**error:** {record.error}"
+            )
             self.stream.write(f"## {record.source}\n\n{body}\n\n")
         else:
             body = record.content if record.status == "ok" else f"error: {record.error}"
@@ -244,11 +249,16 @@ class Writer:
 
 
 async def run_one(
-    tool: VisionTool, source: str, task: dict[str, Any], config: dict[str, Any]
+    tool: VisionTool, source: str, task: dict[str, Any], config: RunnableConfig
 ) -> Record:
     """Run the tool on one image; failures become records, never exceptions."""
     key = "image_url" if "://" in source or source.startswith("data:") else "image_path"
-    call = {"args": {key: source, **task}, "id": "cli", "name": tool.name, "type": "tool_call"}
+    call = {
+        "args": {key: source, **task},
+        "id": "cli",
+        "name": tool.name,
+        "type": "tool_call",
+    }
     message = await tool.ainvoke(call, config=config)
     assert isinstance(message, ToolMessage)
     if message.status == "error":
@@ -262,7 +272,7 @@ async def run_one(
     )
 
 
-async def run(args: argparse.Namespace, stream: TextIO) -> Summary:
+async def run(args: argparse.Namespace, stream: IO[str]) -> Summary:
     """Process every input with bounded concurrency and a client rate limit."""
     llm_kwargs: dict[str, Any] = {"model": args.model, "max_retries": 2}
     if args.base_url:
@@ -282,7 +292,7 @@ async def run(args: argparse.Namespace, stream: TextIO) -> Summary:
     todo = [s for s in sources if s not in skip]
     summary = Summary(skipped=len(sources) - len(todo))
     usage = UsageMetadataCallbackHandler()
-    config = {"callbacks": [usage]}
+    config: RunnableConfig = {"callbacks": [usage]}
     writer = Writer(stream, args.format)
     progress = Progress(len(todo), enabled=not args.no_progress and sys.stderr.isatty())
     gate = asyncio.Semaphore(max(1, args.concurrency))
@@ -313,15 +323,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"'export {API_KEY_ENV}=<your key>' first.\n"
         )
         return 2
-    mode = "a" if args.format == "jsonl" else "w"
-    out: TextIO = (
-        Path(args.output).open(mode, encoding="utf-8") if args.output else sys.stdout
-    )
-    try:
-        summary = asyncio.run(run(args, out))
-    finally:
-        if out is not sys.stdout:
-            out.close()
+    if args.output:
+        mode = "a" if args.format == "jsonl" else "w"
+        with Path(args.output).open(mode, encoding="utf-8") as out:
+            summary = asyncio.run(run(args, out))
+    else:
+        summary = asyncio.run(run(args, sys.stdout))
     sys.stderr.write(summary.line() + "\n")
     return 1 if summary.failed else 0
 

@@ -66,9 +66,9 @@ def to_wire_image_block(
         and source.startswith(("http://", "https://"))
         and policy.url_mode == "pass_through"
     ):
-        return load_image(source, policy=policy, resolution=resolution).to_content_block(
-            detail
-        )
+        return load_image(
+            source, policy=policy, resolution=resolution
+        ).to_content_block(detail)
     if isinstance(source, str) and source.startswith("data:;base64,"):
         source = base64.b64decode(source.removeprefix("data:;base64,"))
     if isinstance(source, bytes):
@@ -141,5 +141,8 @@ def prepare_messages(
 
 def _tool_images_message(images: list[dict[str, Any]]) -> HumanMessage:
     return HumanMessage(
-        [{"type": "text", "text": "Images returned by the tool call(s) above:"}, *images]
+        [
+            {"type": "text", "text": "Images returned by the tool call(s) above:"},
+            *images,
+        ]
     )

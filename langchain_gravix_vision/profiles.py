@@ -18,9 +18,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from typing_extensions import TypedDict
-
 from langchain_core.language_models import ModelProfile
+from typing_extensions import TypedDict
 
 
 class ImageResolution(TypedDict, total=False):

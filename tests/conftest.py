@@ -35,7 +35,7 @@ if MODE not in {"replay", "stand-in", "live"}:
     msg = f"{RECORD_ENV} must be 'replay', 'stand-in' or 'live', not {MODE!r}"
     raise pytest.UsageError(msg)
 RECORDING = MODE != "replay"
-FAKE_API_KEY = "sk-gravix-fake-test-key-0000"  # noqa: S105 - recognisable fake
+FAKE_API_KEY = "sk-gravix-fake-test-key-0000"
 CASSETTES = Path(__file__).parent / "cassettes"
 REDACTED = "**REDACTED**"
 
@@ -60,7 +60,10 @@ STANDARD_TEST_IMAGE_URL = (
     "4d11d08b6b0e210bd456943f7a22febbd168b543/src/images/agentic-rag-output.png"
 )
 _SHARED_FIXTURE = (
-    Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "agentic-rag-output.png"
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "fixtures"
+    / "agentic-rag-output.png"
 )
 
 

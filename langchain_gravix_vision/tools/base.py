@@ -77,15 +77,13 @@ class VisionTool(BaseTool):
     max_tokens: int = 1024
     """Output budget; doubled once if the answer is cut off."""
 
-    response_format: Literal["content", "content_and_artifact"] = (
-        "content_and_artifact"
-    )
+    response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
     handle_tool_error: (
         bool | str | Callable[[ToolException], ToolExceptionHandlerOutput] | None
     ) = True
     handle_validation_error: (
         bool | str | Callable[[ValidationError | ValidationErrorV1], str] | None
-    ) = _validation_message  # type: ignore[assignment]
+    ) = _validation_message
 
     result_schema: ClassVar[type[BaseModel]]
     system_prompt: ClassVar[str]
@@ -129,9 +127,13 @@ class VisionTool(BaseTool):
         return get_image_resolution(model, getattr(llm, "image_resolution", None))
 
     def _prepare(self, source: str) -> PreparedImage:
-        return load_image(source, policy=self.image_policy, resolution=self._resolution())
+        return load_image(
+            source, policy=self.image_policy, resolution=self._resolution()
+        )
 
-    def _messages(self, image: PreparedImage, task: dict[str, Any]) -> list[BaseMessage]:
+    def _messages(
+        self, image: PreparedImage, task: dict[str, Any]
+    ) -> list[BaseMessage]:
         return [
             SystemMessage(self.system_prompt),
             HumanMessage(
@@ -195,7 +197,8 @@ class VisionTool(BaseTool):
                     output = {"raw": None, "parsed": None, "parsing_error": exc}
                 budget, messages = attempts.send(output)
         except StopIteration as done:
-            return self._done(*done.value, task)
+            result, truncated = done.value
+            return self._done(result, truncated, task)
 
     async def _arun_flow(
         self, source: str, task: dict[str, Any], config: RunnableConfig
@@ -211,7 +214,8 @@ class VisionTool(BaseTool):
                     output = {"raw": None, "parsed": None, "parsing_error": exc}
                 budget, messages = attempts.send(output)
         except StopIteration as done:
-            return self._done(*done.value, task)
+            result, truncated = done.value
+            return self._done(result, truncated, task)
 
     def _done(
         self, result: BaseModel | None, truncated: bool, task: dict[str, Any]

@@ -32,8 +32,7 @@ CHART_SYSTEM = (
 TEXT_SYSTEM = (
     "You are an OCR engine. Transcribe all text in the image verbatim, in natural "
     "reading order, keeping line breaks. Do not summarise, translate, correct or "
-    "add anything. If there is no text, return an empty string. "
-    + UNTRUSTED_TEXT_RULE
+    "add anything. If there is no text, return an empty string. " + UNTRUSTED_TEXT_RULE
 )
 
 REPAIR_PROMPT = (

@@ -40,7 +40,9 @@ class ExtractTextTool(VisionTool):
 
     def user_prompt(self, **task: Any) -> str:
         """Prompt from ``output_format`` and ``language_hint``."""
-        return text_prompt(task.get("output_format", "plain"), task.get("language_hint"))
+        return text_prompt(
+            task.get("output_format", "plain"), task.get("language_hint")
+        )
 
     def finish(self, result: BaseModel, **task: Any) -> ExtractedText:
         """Attach the requested format and the untrusted flag."""

@@ -1,4 +1,4 @@
-"""Regenerate the chart and text test images, whose ground truth is known by construction.
+"""Regenerate the chart and text test images (ground truth known by construction).
 
 Run from the repository root: ``python tests/data/make_images.py``. It writes
 ``tests/data/charts/*.png``, ``tests/data/text/*.{png,jpg}`` and
@@ -14,9 +14,9 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-from PIL import Image, ImageDraw, ImageFont  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib import font_manager
+from PIL import Image, ImageDraw, ImageFont
 
 HERE = Path(__file__).parent
 CHARTS = {
@@ -33,7 +33,14 @@ CHARTS = {
         "x_label": "Month",
         "y_label": "Temperature (°C)",
         "series": {
-            "Temperature": {"Jan": -4.0, "Mar": 1.0, "May": 11.0, "Jul": 17.0, "Sep": 11.0, "Nov": 1.0}  # noqa: E501
+            "Temperature": {
+                "Jan": -4.0,
+                "Mar": 1.0,
+                "May": 11.0,
+                "Jul": 17.0,
+                "Sep": 11.0,
+                "Nov": 1.0,
+            }
         },
     },
     "pie_share": {
@@ -41,14 +48,24 @@ CHARTS = {
         "title": "Browser Market Share",
         "x_label": None,
         "y_label": None,
-        "series": {"Share": {"Chrome": 65.0, "Safari": 19.0, "Edge": 5.0, "Firefox": 3.0, "Other": 8.0}},  # noqa: E501
+        "series": {
+            "Share": {
+                "Chrome": 65.0,
+                "Safari": 19.0,
+                "Edge": 5.0,
+                "Firefox": 3.0,
+                "Other": 8.0,
+            }
+        },
     },
     "scatter_height": {
         "chart_type": "scatter",
         "title": "Height vs Weight",
         "x_label": "Height (cm)",
         "y_label": "Weight (kg)",
-        "series": {"People": {"150": 50.0, "160": 56.0, "170": 65.0, "180": 74.0, "190": 85.0}},  # noqa: E501
+        "series": {
+            "People": {"150": 50.0, "160": 56.0, "170": 65.0, "180": 74.0, "190": 85.0}
+        },
     },
     "multi_series": {
         "chart_type": "bar",
@@ -100,7 +117,9 @@ def _chart(name: str, spec: dict) -> None:
         (values,) = series.values()
         ax.scatter([float(x) for x in values], list(values.values()))
         for x, y in values.items():
-            ax.annotate(f"{y:g}", (float(x), y), textcoords="offset points", xytext=(0, 6))  # noqa: E501
+            ax.annotate(
+                f"{y:g}", (float(x), y), textcoords="offset points", xytext=(0, 6)
+            )
     elif spec["chart_type"] == "line":
         for label, values in series.items():
             ax.plot(list(values), list(values.values()), marker="o", label=label)

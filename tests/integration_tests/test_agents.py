@@ -44,7 +44,9 @@ def _tool_messages(messages: list[Any], name: str) -> list[ToolMessage]:
 def test_agent_describes_a_photo(script: Callable[..., None]) -> None:
     path = "tests/data/photos/chelsea.png"
     script(
-        Reply(tool_calls=[{"name": "describe_image", "arguments": {"image_path": path}}]),
+        Reply(
+            tool_calls=[{"name": "describe_image", "arguments": {"image_path": path}}]
+        ),
         json_reply(
             {
                 "caption": "A tabby cat looking to the side.",
@@ -62,7 +64,8 @@ def test_agent_describes_a_photo(script: Callable[..., None]) -> None:
     assert tool_message.status == "success"
     assert "cat" in tool_message.content.lower()
     final = messages[-1]
-    assert isinstance(final, AIMessage) and not final.tool_calls
+    assert isinstance(final, AIMessage)
+    assert not final.tool_calls
     assert "cat" in final.text.lower()
 
 
@@ -77,9 +80,16 @@ def test_agent_reads_a_chart(script: Callable[..., None]) -> None:
                 "chart_type": "bar",
                 "title": spec["title"],
                 "x_axis": {"label": "Year", "unit": None, "scale": "categorical"},
-                "y_axis": {"label": "Revenue", "unit": "million USD", "scale": "linear"},  # noqa: E501
+                "y_axis": {
+                    "label": "Revenue",
+                    "unit": "million USD",
+                    "scale": "linear",
+                },
                 "series": [
-                    {"name": "Revenue", "points": [{"x": x, "y": y} for x, y in series.items()]}  # noqa: E501
+                    {
+                        "name": "Revenue",
+                        "points": [{"x": x, "y": y} for x, y in series.items()],
+                    }
                 ],
                 "table_markdown": "Year | Revenue\n"
                 + "\n".join(f"{x} | {y:g}" for x, y in series.items()),
@@ -104,7 +114,11 @@ def test_agent_reads_a_document(script: Callable[..., None]) -> None:
     script(
         Reply(tool_calls=[{"name": "extract_text", "arguments": {"image_path": path}}]),
         json_reply(
-            {"text": GROUND_TRUTH["texts"]["receipt"], "language": "en", "has_table": False}
+            {
+                "text": GROUND_TRUTH["texts"]["receipt"],
+                "language": "en",
+                "has_table": False,
+            }
         ),
         Reply(content="The receipt total is 9.70."),
     )
@@ -128,4 +142,5 @@ def test_agent_sees_tool_errors_and_finishes(script: Callable[..., None]) -> Non
     (tool_message,) = _tool_messages(messages, "describe_image")
     assert tool_message.status == "error"
     assert tool_message.content.startswith("source_not_allowed")
-    assert isinstance(messages[-1], AIMessage) and not messages[-1].tool_calls
+    assert isinstance(messages[-1], AIMessage)
+    assert not messages[-1].tool_calls

@@ -35,7 +35,9 @@ def _llm() -> ChatGravixVision:
 
 
 def _call(tool: Any, args: dict[str, Any]) -> ToolMessage:
-    message = tool.invoke({"args": args, "id": "call_1", "name": tool.name, "type": "tool_call"})
+    message = tool.invoke(
+        {"args": args, "id": "call_1", "name": tool.name, "type": "tool_call"}
+    )
     assert isinstance(message, ToolMessage)
     assert message.status == "success", message.content
     return message
@@ -52,7 +54,9 @@ def cer(reference: str, hypothesis: str) -> float:
     for i, r in enumerate(ref, 1):
         current = [i]
         for j, h in enumerate(hyp, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r != h)))  # noqa: E501
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r != h))
+            )
         previous = current
     return previous[-1] / max(1, len(ref))
 
@@ -60,16 +64,23 @@ def cer(reference: str, hypothesis: str) -> float:
 # ------------------------------------------------------------------ describe
 
 PHOTOS = {
-    "chelsea.png": ({"cat", "kitten", "feline"}, "A tabby cat sitting and looking to the side."),  # noqa: E501
-    "coffee.png": ({"coffee", "cup", "mug", "espresso", "latte"}, "A cup of coffee on a saucer."),  # noqa: E501
-    "rocket.jpg": ({"rocket", "launch", "spacecraft"}, "A rocket launching into the sky."),  # noqa: E501
+    "chelsea.png": (
+        {"cat", "kitten", "feline"},
+        "A tabby cat sitting and looking to the side.",
+    ),
+    "coffee.png": (
+        {"coffee", "cup", "mug", "espresso", "latte"},
+        "A cup of coffee on a saucer.",
+    ),
+    "rocket.jpg": (
+        {"rocket", "launch", "spacecraft"},
+        "A rocket launching into the sky.",
+    ),
 }
 
 
 @pytest.mark.parametrize("photo", sorted(PHOTOS))
-def test_describe_image_on_real_photos(
-    photo: str, script: Callable[..., None]
-) -> None:
+def test_describe_image_on_real_photos(photo: str, script: Callable[..., None]) -> None:
     keywords, caption = PHOTOS[photo]
     script(
         json_reply(
@@ -108,7 +119,10 @@ def test_describe_image_answers_a_question(script: Callable[..., None]) -> None:
     )
     message = _call(
         DescribeImageTool(llm=_llm()),
-        {"image_path": "tests/data/photos/chelsea.png", "question": "Which animal is this?"},
+        {
+            "image_path": "tests/data/photos/chelsea.png",
+            "question": "Which animal is this?",
+        },
     )
     assert "cat" in _norm(message.artifact.answer)
 
@@ -156,7 +170,9 @@ def test_read_chart_recovers_known_data(
 ) -> None:
     spec = GROUND_TRUTH["charts"][chart]
     script(json_reply(_chart_reply(spec)))
-    message = _call(ReadChartTool(llm=_llm()), {"image_path": f"tests/data/charts/{chart}.png"})
+    message = _call(
+        ReadChartTool(llm=_llm()), {"image_path": f"tests/data/charts/{chart}.png"}
+    )
     data = message.artifact
     assert isinstance(data, ChartData)
     assert data.chart_type == spec["chart_type"]
@@ -198,8 +214,12 @@ def test_extract_text_character_error_rate(
     image: str, truth: str, bound: float, script: Callable[..., None]
 ) -> None:
     reference = GROUND_TRUTH["texts"][truth]
-    script(json_reply({"text": reference, "language": "en", "has_table": truth == "table"}))
-    message = _call(ExtractTextTool(llm=_llm()), {"image_path": f"tests/data/text/{image}"})
+    script(
+        json_reply({"text": reference, "language": "en", "has_table": truth == "table"})
+    )
+    message = _call(
+        ExtractTextTool(llm=_llm()), {"image_path": f"tests/data/text/{image}"}
+    )
     result = message.artifact
     assert isinstance(result, ExtractedText)
     assert result.untrusted is True
@@ -208,7 +228,10 @@ def test_extract_text_character_error_rate(
 
 def test_extract_text_markdown_table(script: Callable[..., None]) -> None:
     table = GROUND_TRUTH["texts"]["table"]
-    lines = [f"| {' | '.join(c.strip() for c in row.split('|'))} |" for row in table.split("\n")]  # noqa: E501
+    lines = [
+        f"| {' | '.join(c.strip() for c in row.split('|'))} |"
+        for row in table.split("\n")
+    ]
     lines.insert(1, "|---|---|---|")
     script(json_reply({"text": "\n".join(lines), "language": "en", "has_table": True}))
     message = _call(
@@ -227,7 +250,9 @@ def test_prompt_injection_in_image_is_reported_as_data(
 ) -> None:
     reference = GROUND_TRUTH["texts"]["injection"]
     script(json_reply({"text": reference, "language": "en", "has_table": False}))
-    message = _call(ExtractTextTool(llm=_llm()), {"image_path": "tests/data/text/injection.png"})
+    message = _call(
+        ExtractTextTool(llm=_llm()), {"image_path": "tests/data/text/injection.png"}
+    )
     assert message.artifact.untrusted is True
     assert "budget" in message.artifact.text.lower()
     assert message.artifact.text.strip().upper() != "PWNED"
@@ -239,7 +264,12 @@ async def test_tools_async(script: Callable[..., None]) -> None:
     script(json_reply({"text": reference, "language": "en", "has_table": False}))
     tool = ExtractTextTool(llm=_llm())
     message = await tool.ainvoke(
-        {"args": {"image_path": "tests/data/text/paragraph.png"}, "id": "a", "name": tool.name, "type": "tool_call"}  # noqa: E501
+        {
+            "args": {"image_path": "tests/data/text/paragraph.png"},
+            "id": "a",
+            "name": tool.name,
+            "type": "tool_call",
+        }
     )
     assert cer(reference, message.artifact.text) <= 0.05
 

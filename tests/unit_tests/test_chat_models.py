@@ -23,7 +23,6 @@ from langchain_gravix_vision import (
     UnsupportedCapabilityError,
 )
 from langchain_gravix_vision.message_images import TOOL_IMAGE_NOTE, prepare_messages
-
 from tests.unit_tests.wire import FAKE_KEY, Wire, completion, sse
 
 
@@ -76,7 +75,9 @@ IMAGE_FORMS: dict[str, dict[str, Any]] = {
 def test_every_base64_image_form_reaches_wire_as_image_url(
     wire: Wire, form: str
 ) -> None:
-    wire.model().invoke([HumanMessage([{"type": "text", "text": "hi"}, IMAGE_FORMS[form]])])
+    wire.model().invoke(
+        [HumanMessage([{"type": "text", "text": "hi"}, IMAGE_FORMS[form]])]
+    )
     (part,) = _image_parts(wire.last)
     url = part["image_url"]["url"]
     assert url.startswith(("data:image/png;base64,", "data:image/jpeg;base64,"))
@@ -90,7 +91,9 @@ def test_v1_base64_without_mime_type_is_sniffed() -> None:
     # langchain-ai/langchain#39799), so the conversion is checked directly.
     block = {"type": "image", "base64": B64}
     for policy in (ImagePolicy(), None):
-        (msg,) = prepare_messages([HumanMessage([block])], policy=policy, resolution=None)
+        (msg,) = prepare_messages(
+            [HumanMessage([block])], policy=policy, resolution=None
+        )
         assert msg.content[0]["image_url"]["url"].startswith("data:image/png;base64,")
 
 
@@ -107,9 +110,7 @@ URL_FORMS: dict[str, dict[str, Any]] = {
 def test_url_forms_pass_through_when_policy_says_so(wire: Wire, form: str) -> None:
     llm = wire.model(image_policy=ImagePolicy(url_mode="pass_through"))
     llm.invoke([HumanMessage([URL_FORMS[form]])])
-    assert _image_parts(wire.last) == [
-        {"type": "image_url", "image_url": {"url": URL}}
-    ]
+    assert _image_parts(wire.last) == [{"type": "image_url", "image_url": {"url": URL}}]
 
 
 @pytest.mark.parametrize(
@@ -174,12 +175,43 @@ def test_max_tokens_and_temperature_on_the_wire(wire: Wire) -> None:
 
 def test_stream_sends_include_usage_and_parses_final_usage_chunk(wire: Wire) -> None:
     def stream_answer(_body: dict[str, Any]) -> httpx2.Response:
-        base = {"id": "chatcmpl-4", "object": "chat.completion.chunk", "created": 1,
-                "model": "gemma3:12b", "system_fingerprint": "fp_ollama"}
+        base = {
+            "id": "chatcmpl-4",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": "gemma3:12b",
+            "system_fingerprint": "fp_ollama",
+        }
         chunks = [
-            {**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": "A "}, "finish_reason": None}]},  # noqa: E501
-            {**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": "cat"}, "finish_reason": "stop"}]},  # noqa: E501
-            {**base, "choices": [], "usage": {"prompt_tokens": 280, "completion_tokens": 2, "total_tokens": 282}},  # noqa: E501
+            {
+                **base,
+                "choices": [
+                    {
+                        "index": 0,
+                        "delta": {"role": "assistant", "content": "A "},
+                        "finish_reason": None,
+                    }
+                ],
+            },
+            {
+                **base,
+                "choices": [
+                    {
+                        "index": 0,
+                        "delta": {"role": "assistant", "content": "cat"},
+                        "finish_reason": "stop",
+                    }
+                ],
+            },
+            {
+                **base,
+                "choices": [],
+                "usage": {
+                    "prompt_tokens": 280,
+                    "completion_tokens": 2,
+                    "total_tokens": 282,
+                },
+            },
         ]
         return httpx2.Response(
             200, content=sse(chunks), headers={"content-type": "text/event-stream"}
@@ -202,7 +234,9 @@ class Caption(BaseModel):
 
 
 def test_structured_output_vision_model_uses_json_schema(wire: Wire) -> None:
-    wire.answer = lambda _b: httpx2.Response(200, json=completion('{"caption": "a cat"}'))
+    wire.answer = lambda _b: httpx2.Response(
+        200, json=completion('{"caption": "a cat"}')
+    )
     result = wire.model(model="gemma3:12b").with_structured_output(Caption).invoke("x")
     assert result == Caption(caption="a cat")
     fmt = wire.last["response_format"]
@@ -219,8 +253,12 @@ def test_structured_output_json_mode(wire: Wire) -> None:
 
 
 def test_structured_output_function_calling_without_schema_support(wire: Wire) -> None:
-    call = {"id": "call_ab12cd34", "type": "function", "index": 0,
-            "function": {"name": "Caption", "arguments": '{"caption": "y"}'}}
+    call = {
+        "id": "call_ab12cd34",
+        "type": "function",
+        "index": 0,
+        "function": {"name": "Caption", "arguments": '{"caption": "y"}'},
+    }
     wire.answer = lambda _b: httpx2.Response(
         200, json=completion("", tool_calls=[call])
     )

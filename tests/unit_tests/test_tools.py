@@ -68,7 +68,9 @@ def image_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def _call(tool: Any, args: dict[str, Any]) -> ToolMessage:
-    return tool.invoke({"args": args, "id": "call_1", "name": tool.name, "type": "tool_call"})
+    return tool.invoke(
+        {"args": args, "id": "call_1", "name": tool.name, "type": "tool_call"}
+    )
 
 
 def _answer(payload: dict[str, Any], finish: str = "stop") -> dict[str, Any]:
@@ -197,7 +199,12 @@ async def test_async_flow(wire: Wire, image_file: str) -> None:
     wire.queue(_answer(DESCRIPTION))
     tool = DescribeImageTool(llm=wire.model())
     msg = await tool.ainvoke(
-        {"args": {"image_path": image_file}, "id": "c", "name": tool.name, "type": "tool_call"}
+        {
+            "args": {"image_path": image_file},
+            "id": "c",
+            "name": tool.name,
+            "type": "tool_call",
+        }
     )
     assert isinstance(msg.artifact, ImageDescription)
 
@@ -231,7 +238,9 @@ def test_missing_file_and_bad_image(wire: Wire, image_file: str) -> None:
 
 
 def test_url_denied_by_policy(wire: Wire) -> None:
-    tool = DescribeImageTool(llm=wire.model(), image_policy=ImagePolicy(url_mode="deny"))
+    tool = DescribeImageTool(
+        llm=wire.model(), image_policy=ImagePolicy(url_mode="deny")
+    )
     msg = _call(tool, {"image_url": "https://images.example.com/a.png"})
     assert msg.status == "error"
     assert msg.content.startswith("source_not_allowed")

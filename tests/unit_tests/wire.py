@@ -45,8 +45,8 @@ class Wire:
 
     def __init__(self) -> None:
         self.bodies: list[dict[str, Any]] = []
-        self.answer: Callable[[dict[str, Any]], httpx2.Response] = (
-            lambda _b: httpx2.Response(200, json=completion())
+        self.answer: Callable[[dict[str, Any]], httpx2.Response] = lambda _b: (
+            httpx2.Response(200, json=completion())
         )
 
     def handler(self, request: httpx2.Request) -> httpx2.Response:
@@ -71,8 +71,10 @@ class Wire:
 
         def answer(_body: dict[str, Any]) -> httpx2.Response:
             item = pending.pop(0)
-            return item if isinstance(item, httpx2.Response) else httpx2.Response(
-                200, json=item
+            return (
+                item
+                if isinstance(item, httpx2.Response)
+                else httpx2.Response(200, json=item)
             )
 
         self.answer = answer
