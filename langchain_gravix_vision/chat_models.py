@@ -277,7 +277,7 @@ class ChatGravixVision(BaseChatOpenAI):
             message = (
                 choice.get("message", {})
                 if isinstance(choice, dict)
-                else choice.message.model_dump()
+                else (choice.message.model_extra or {})
             )
             _copy_reasoning(message, generation.message.additional_kwargs)
         return result

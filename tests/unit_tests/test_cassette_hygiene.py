@@ -23,7 +23,7 @@ KEY_SHAPES = re.compile(rb"\bsk-[A-Za-z0-9_\-]{12,}")
 
 
 def _secret_values() -> list[bytes]:
-    from tests.conftest import FAKE_API_KEY
+    from tests.cassette_setup import FAKE_API_KEY
 
     values = [FAKE_API_KEY.encode()]
     if real := os.environ.get("GRAVIXLAYER_API_KEY"):

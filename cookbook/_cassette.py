@@ -1,0 +1,184 @@
+"""The hidden first and last cells of each notebook: replay or record its cassette.
+
+Reading a notebook yourself? Leave ``GRAVIX_VCR`` unset: this does nothing and the
+notebook calls the real Gravix API with your ``GRAVIXLAYER_API_KEY``.
+
+With ``GRAVIX_VCR`` set (``pytest --nbmake`` sets ``replay``), every HTTP call of
+the notebook goes through ``cookbook/cassettes/<notebook>.yaml.gz``, with the same
+settings as the tests (tests/cassette_setup.py). ``stand-in`` records against the
+local stand-in server, whose answers for each notebook are scripted below from
+the images' ground truth; ``live`` records against Gravix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+_open: list[Any] = []
+
+
+def _truth() -> dict[str, Any]:
+    return json.loads((REPO / "tests" / "data" / "ground_truth.json").read_text())
+
+
+def _json(payload: dict[str, Any]) -> Any:
+    from tests.stand_in import Reply
+
+    return Reply(content=json.dumps(payload))
+
+
+def _description(caption: str, objects: list[str]) -> dict[str, Any]:
+    return {
+        "caption": caption,
+        "description": caption,
+        "objects": objects,
+        "people": [],
+        "text_present": [],
+        "answer": None,
+    }
+
+
+def _chart(spec: dict[str, Any]) -> dict[str, Any]:
+    series = [
+        {"name": name, "points": [{"x": x, "y": y} for x, y in pts.items()]}
+        for name, pts in spec["series"].items()
+    ]
+    xs = list(next(iter(spec["series"].values())))
+    header = " | ".join(["x", *spec["series"]])
+    rows = [
+        " | ".join([x, *(f"{s[x]:g}" for s in spec["series"].values())]) for x in xs
+    ]
+    return {
+        "chart_type": spec["chart_type"],
+        "title": spec["title"],
+        "x_axis": {"label": spec["x_label"], "unit": None, "scale": None},
+        "y_axis": {"label": spec["y_label"], "unit": None, "scale": None},
+        "series": series,
+        "table_markdown": "\n".join([header, *rows]),
+        "summary": spec["title"] + ".",
+        "answer": None,
+        "notes": [],
+    }
+
+
+def _text(text: str, has_table: bool = False) -> dict[str, Any]:
+    return {"text": text, "language": "en", "has_table": has_table}
+
+
+def _markdown_table(text: str) -> str:
+    rows = [
+        f"| {' | '.join(c.strip() for c in r.split('|'))} |" for r in text.split("\n")
+    ]
+    return "\n".join([rows[0], "|---|---|---|", *rows[1:]])
+
+
+def scripted_replies(notebook: str) -> list[Any]:
+    """What the stand-in answers, in order, while recording ``notebook``.
+
+    Calls not listed here get the stand-in's default answer.
+    """
+    from tests.stand_in import Reply
+
+    truth = _truth()
+    charts, texts = truth["charts"], truth["texts"]
+    photos = "../tests/data/photos"
+    if notebook == "01_quickstart":
+        return [
+            Reply(content="A vision-language model answers questions about images."),
+            Reply(content="Red, green and blue."),
+            Reply(content="Hello!"),
+            Reply(content="A tabby cat sitting and looking to the side."),
+        ]
+    if notebook == "02_agent_with_vision_tools":
+        return [
+            Reply(
+                tool_calls=[
+                    {
+                        "name": "describe_image",
+                        "arguments": {"image_path": f"{photos}/chelsea.png"},
+                    }
+                ]
+            ),
+            _json(_description("A tabby cat looking to the side.", ["cat"])),
+            Reply(content="It is a tabby cat."),
+            Reply(
+                tool_calls=[
+                    {
+                        "name": "read_chart",
+                        "arguments": {
+                            "image_path": "../tests/data/charts/bar_sales.png"
+                        },
+                    }
+                ]
+            ),
+            _json(_chart(charts["bar_sales"])),
+            Reply(content="Revenue was highest in 2022 (31 million USD)."),
+            Reply(
+                tool_calls=[
+                    {
+                        "name": "extract_text",
+                        "arguments": {"image_path": "../tests/data/text/receipt.png"},
+                    }
+                ]
+            ),
+            _json(_text(texts["receipt"])),
+            Reply(content="The total is 9.70."),
+        ]
+    if notebook == "03_charts_to_tables":
+        return [
+            _json(_chart(charts[name]))
+            for name in ("bar_sales", "line_temperature", "multi_series")
+        ]
+    if notebook == "04_ocr_and_documents":
+        return [
+            _json(_text(texts["receipt"])),
+            _json(_text(_markdown_table(texts["table"]), has_table=True)),
+            _json(_text(texts["receipt"])),
+            _json(_text(texts["injection"])),
+        ]
+    if notebook == "05_tools_for_other_llms":
+        return [_json(_chart(charts["bar_sales"]))]
+    return []
+
+
+def start(notebook: str) -> None:
+    """Open ``notebook``'s cassette (no-op unless ``GRAVIX_VCR`` is set)."""
+    mode = os.environ.get("GRAVIX_VCR", "").strip().lower()
+    if not mode:
+        return
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    from vcr import VCR
+
+    from tests import cassette_setup
+    from tests.stand_in import StandInServer
+
+    if mode == "replay":
+        os.environ["GRAVIXLAYER_API_KEY"] = cassette_setup.FAKE_API_KEY
+        os.environ.pop("GRAVIXLAYER_BASE_URL", None)
+    elif mode == "stand-in":
+        server = StandInServer().start()
+        server.script_queue(scripted_replies(notebook))
+        os.environ["GRAVIXLAYER_API_KEY"] = cassette_setup.FAKE_API_KEY
+        os.environ["GRAVIXLAYER_BASE_URL"] = server.base_url
+        patch = cassette_setup.standard_image_from_fixture()
+        patch.__enter__()
+        _open.extend([server.stop, lambda: patch.__exit__(None, None, None)])
+    config = cassette_setup.vcr_config(HERE / "cassettes")
+    repeats = config.pop("allow_playback_repeats")
+    vcr = cassette_setup.register(VCR(**config))
+    cassette = vcr.use_cassette(notebook, allow_playback_repeats=repeats)
+    cassette.__enter__()
+    _open.insert(0, lambda: cassette.__exit__(None, None, None))
+
+
+def stop() -> None:
+    """Close the cassette (writing it when recording) and the stand-in."""
+    while _open:
+        _open.pop(0)()
