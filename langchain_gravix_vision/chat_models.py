@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import openai
-from langchain_core.messages import AIMessageChunk
+from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.utils import from_env, secret_from_env
 from langchain_openai.chat_models.base import BaseChatOpenAI
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
@@ -25,6 +26,7 @@ from langchain_gravix_vision.profiles import (
 )
 
 if TYPE_CHECKING:
+    from langchain_core.callbacks import AsyncCallbackManagerForLLMRun
     from langchain_core.language_models import LanguageModelInput, ModelProfile
     from langchain_core.language_models.chat_models import LangSmithParams
     from langchain_core.outputs import ChatGenerationChunk, ChatResult
@@ -37,6 +39,8 @@ API_KEY_ENV = "GRAVIXLAYER_API_KEY"
 BASE_URL_ENV = "GRAVIXLAYER_BASE_URL"
 PROVIDER = "gravixlayer"
 _REASONING_FIELDS = ("reasoning_content", "reasoning")
+_IMAGES_PREPARED = "_gravix_images_prepared"
+"""Private call kwarg: the async paths prepared the images in a thread already."""
 
 
 class ChatGravixVision(BaseChatOpenAI):
@@ -202,16 +206,53 @@ class ChatGravixVision(BaseChatOpenAI):
         stop: list[str] | None = None,
         **kwargs: Any,
     ) -> dict:
-        model = kwargs.get("model") or self.model_name
-        messages = prepare_messages(
-            self._convert_input(input_).to_messages(),
-            policy=self.image_policy,
-            resolution=get_image_resolution(model, self.image_resolution),
-        )
+        messages = self._convert_input(input_).to_messages()
+        if not kwargs.pop(_IMAGES_PREPARED, False):
+            messages = self._prepare_images(messages, kwargs.get("model"))
         payload = super()._get_request_payload(messages, stop=stop, **kwargs)
         if "max_completion_tokens" in payload:
             payload["max_tokens"] = payload.pop("max_completion_tokens")
         return payload
+
+    def _prepare_images(
+        self, messages: list[BaseMessage], model: str | None
+    ) -> list[BaseMessage]:
+        return prepare_messages(
+            messages,
+            policy=self.image_policy,
+            resolution=get_image_resolution(
+                model or self.model_name, self.image_resolution
+            ),
+        )
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        # Reading, fetching and resizing images is blocking work: do it in a
+        # thread so the event loop keeps running.
+        messages = await asyncio.to_thread(
+            self._prepare_images, messages, kwargs.get("model")
+        )
+        kwargs[_IMAGES_PREPARED] = True
+        return await super()._agenerate(messages, stop, run_manager, **kwargs)
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        messages = await asyncio.to_thread(
+            self._prepare_images, messages, kwargs.get("model")
+        )
+        kwargs[_IMAGES_PREPARED] = True
+        async for chunk in super()._astream(messages, stop, run_manager, **kwargs):
+            yield chunk
 
     def bind_tools(
         self,

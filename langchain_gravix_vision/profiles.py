@@ -106,7 +106,8 @@ CONSERVATIVE_PROFILE: ModelProfile = {
     "text_outputs": True,
     "image_inputs": True,
     "image_url_inputs": False,
-    "image_tool_message": False,
+    # Tool-message images are moved into a user message by the client.
+    "image_tool_message": True,
     "tool_calling": True,
     "tool_choice": False,
     "structured_output": False,

@@ -331,3 +331,29 @@ def test_models_share_http_clients() -> None:
     a = ChatGravixVision(api_key=FAKE_KEY)
     b = ChatGravixVision(api_key="sk-other", model="gemma3:12b")
     assert a.root_client._client is b.root_client._client
+
+
+async def test_async_prepares_images_off_the_event_loop(
+    wire: Wire, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from langchain_gravix_vision import chat_models
+
+    threads: list[str] = []
+    real = chat_models.prepare_messages
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(chat_models, "prepare_messages", spy)
+    llm = wire.model()
+    await llm.ainvoke([HumanMessage([IMAGE_FORMS["v1_base64"]])])
+    chunks = [c async for c in llm.astream([HumanMessage([IMAGE_FORMS["v1_base64"]])])]
+    assert chunks
+    assert len(threads) == 2  # once per call, not again inside the payload
+    assert threading.main_thread().name not in threads
+    assert "_gravix_images_prepared" not in wire.last
+    (part,) = _image_parts(wire.last)
+    assert part["image_url"]["url"].startswith("data:image/png;base64,")

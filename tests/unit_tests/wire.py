@@ -40,14 +40,35 @@ def sse(chunks: list[dict[str, Any]]) -> bytes:
     return ("".join(lines) + "data: [DONE]\n\n").encode()
 
 
+def default_answer(body: dict[str, Any]) -> httpx2.Response:
+    """``ok``, as a completion or, for stream requests, as server-sent events."""
+    if not body.get("stream"):
+        return httpx2.Response(200, json=completion())
+    chunk = {
+        "id": "chatcmpl-5",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": body["model"],
+        "system_fingerprint": "fp_ollama",
+        "choices": [
+            {
+                "index": 0,
+                "delta": {"role": "assistant", "content": "ok"},
+                "finish_reason": "stop",
+            }
+        ],
+    }
+    return httpx2.Response(
+        200, content=sse([chunk]), headers={"content-type": "text/event-stream"}
+    )
+
+
 class Wire:
     """Captures request bodies and answers with a scripted response."""
 
     def __init__(self) -> None:
         self.bodies: list[dict[str, Any]] = []
-        self.answer: Callable[[dict[str, Any]], httpx2.Response] = lambda _b: (
-            httpx2.Response(200, json=completion())
-        )
+        self.answer: Callable[[dict[str, Any]], httpx2.Response] = default_answer
 
     def handler(self, request: httpx2.Request) -> httpx2.Response:
         body = json.loads(request.content)
