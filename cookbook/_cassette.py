@@ -12,7 +12,6 @@ the images' ground truth; ``live`` records against Gravix.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -23,70 +22,22 @@ REPO = HERE.parent
 _open: list[Any] = []
 
 
-def _truth() -> dict[str, Any]:
-    return json.loads((REPO / "tests" / "data" / "ground_truth.json").read_text())
-
-
-def _json(payload: dict[str, Any]) -> Any:
-    from tests.stand_in import Reply
-
-    return Reply(content=json.dumps(payload))
-
-
-def _description(caption: str, objects: list[str]) -> dict[str, Any]:
-    return {
-        "caption": caption,
-        "description": caption,
-        "objects": objects,
-        "people": [],
-        "text_present": [],
-        "answer": None,
-    }
-
-
-def _chart(spec: dict[str, Any]) -> dict[str, Any]:
-    series = [
-        {"name": name, "points": [{"x": x, "y": y} for x, y in pts.items()]}
-        for name, pts in spec["series"].items()
-    ]
-    xs = list(next(iter(spec["series"].values())))
-    header = " | ".join(["x", *spec["series"]])
-    rows = [
-        " | ".join([x, *(f"{s[x]:g}" for s in spec["series"].values())]) for x in xs
-    ]
-    return {
-        "chart_type": spec["chart_type"],
-        "title": spec["title"],
-        "x_axis": {"label": spec["x_label"], "unit": None, "scale": None},
-        "y_axis": {"label": spec["y_label"], "unit": None, "scale": None},
-        "series": series,
-        "table_markdown": "\n".join([header, *rows]),
-        "summary": spec["title"] + ".",
-        "answer": None,
-        "notes": [],
-    }
-
-
-def _text(text: str, has_table: bool = False) -> dict[str, Any]:
-    return {"text": text, "language": "en", "has_table": has_table}
-
-
-def _markdown_table(text: str) -> str:
-    rows = [
-        f"| {' | '.join(c.strip() for c in r.split('|'))} |" for r in text.split("\n")
-    ]
-    return "\n".join([rows[0], "|---|---|---|", *rows[1:]])
-
-
 def scripted_replies(notebook: str) -> list[Any]:
     """What the stand-in answers, in order, while recording ``notebook``.
 
     Calls not listed here get the stand-in's default answer.
     """
+    from tests.scripted_answers import (
+        GROUND_TRUTH,
+        chart,
+        description,
+        json_reply,
+        markdown_table,
+        text,
+    )
     from tests.stand_in import Reply
 
-    truth = _truth()
-    charts, texts = truth["charts"], truth["texts"]
+    charts, texts = GROUND_TRUTH["charts"], GROUND_TRUTH["texts"]
     photos = "../tests/data/photos"
     if notebook == "01_quickstart":
         return [
@@ -105,7 +56,7 @@ def scripted_replies(notebook: str) -> list[Any]:
                     }
                 ]
             ),
-            _json(_description("A tabby cat looking to the side.", ["cat"])),
+            json_reply(description("A tabby cat looking to the side.", ["cat"])),
             Reply(content="It is a tabby cat."),
             Reply(
                 tool_calls=[
@@ -117,7 +68,7 @@ def scripted_replies(notebook: str) -> list[Any]:
                     }
                 ]
             ),
-            _json(_chart(charts["bar_sales"])),
+            json_reply(chart(charts["bar_sales"])),
             Reply(content="Revenue was highest in 2022 (31 million USD)."),
             Reply(
                 tool_calls=[
@@ -127,23 +78,23 @@ def scripted_replies(notebook: str) -> list[Any]:
                     }
                 ]
             ),
-            _json(_text(texts["receipt"])),
+            json_reply(text(texts["receipt"])),
             Reply(content="The total is 9.70."),
         ]
     if notebook == "03_charts_to_tables":
         return [
-            _json(_chart(charts[name]))
+            json_reply(chart(charts[name]))
             for name in ("bar_sales", "line_temperature", "multi_series")
         ]
     if notebook == "04_ocr_and_documents":
         return [
-            _json(_text(texts["receipt"])),
-            _json(_text(_markdown_table(texts["table"]), has_table=True)),
-            _json(_text(texts["receipt"])),
-            _json(_text(texts["injection"])),
+            json_reply(text(texts["receipt"])),
+            json_reply(text(markdown_table(texts["table"]), has_table=True)),
+            json_reply(text(texts["receipt"])),
+            json_reply(text(texts["injection"])),
         ]
     if notebook == "05_tools_for_other_llms":
-        return [_json(_chart(charts["bar_sales"]))]
+        return [json_reply(chart(charts["bar_sales"]))]
     return []
 
 

@@ -1,22 +1,16 @@
-"""Integration helpers: scripted stand-in answers and ground truth."""
+"""Integration fixtures: queue the stand-in's scripted answers."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from tests.stand_in import Reply, StandInServer
 
-DATA = Path(__file__).resolve().parents[1] / "data"
-GROUND_TRUTH: dict[str, Any] = json.loads((DATA / "ground_truth.json").read_text())
-
 
 @pytest.fixture
-def script(stand_in: StandInServer | None) -> Callable[..., None]:
+def script(stand_in: StandInServer | None) -> Iterator[Callable[..., None]]:
     """Queue the stand-in's next answers; a no-op in replay and live modes.
 
     The stand-in is only the recording source: tests assert what a real model's
@@ -30,8 +24,3 @@ def script(stand_in: StandInServer | None) -> Callable[..., None]:
     yield queue
     if stand_in is not None:
         stand_in.reset()
-
-
-def json_reply(payload: dict[str, Any]) -> Reply:
-    """A stand-in answer whose content is a JSON object."""
-    return Reply(content=json.dumps(payload))

@@ -14,7 +14,7 @@ from langchain.agents import create_agent
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from langchain_gravix_vision import ChatGravixVision, GravixVisionToolkit
-from tests.integration_tests.conftest import GROUND_TRUTH, json_reply
+from tests.scripted_answers import GROUND_TRUTH, chart, description, json_reply, text
 from tests.stand_in import Reply
 
 pytestmark = pytest.mark.vcr
@@ -47,16 +47,7 @@ def test_agent_describes_a_photo(script: Callable[..., None]) -> None:
         Reply(
             tool_calls=[{"name": "describe_image", "arguments": {"image_path": path}}]
         ),
-        json_reply(
-            {
-                "caption": "A tabby cat looking to the side.",
-                "description": "A close-up of a tabby cat.",
-                "objects": ["cat"],
-                "people": [],
-                "text_present": [],
-                "answer": None,
-            }
-        ),
+        json_reply(description("A tabby cat looking to the side.", ["cat"])),
         Reply(content="The photo shows a tabby cat."),
     )
     messages = _run(f"What animal is in {path}?")
@@ -71,33 +62,9 @@ def test_agent_describes_a_photo(script: Callable[..., None]) -> None:
 
 def test_agent_reads_a_chart(script: Callable[..., None]) -> None:
     path = "tests/data/charts/bar_sales.png"
-    spec = GROUND_TRUTH["charts"]["bar_sales"]
-    series = spec["series"]["Revenue"]
     script(
         Reply(tool_calls=[{"name": "read_chart", "arguments": {"image_path": path}}]),
-        json_reply(
-            {
-                "chart_type": "bar",
-                "title": spec["title"],
-                "x_axis": {"label": "Year", "unit": None, "scale": "categorical"},
-                "y_axis": {
-                    "label": "Revenue",
-                    "unit": "million USD",
-                    "scale": "linear",
-                },
-                "series": [
-                    {
-                        "name": "Revenue",
-                        "points": [{"x": x, "y": y} for x, y in series.items()],
-                    }
-                ],
-                "table_markdown": "Year | Revenue\n"
-                + "\n".join(f"{x} | {y:g}" for x, y in series.items()),
-                "summary": "Revenue grew every year, peaking in 2022.",
-                "answer": None,
-                "notes": [],
-            }
-        ),
+        json_reply(chart(GROUND_TRUTH["charts"]["bar_sales"])),
         Reply(content="Revenue was highest in 2022, at about 31 million USD."),
     )
     messages = _run(f"In which year was revenue highest in the chart {path}?")
@@ -113,13 +80,7 @@ def test_agent_reads_a_document(script: Callable[..., None]) -> None:
     path = "tests/data/text/receipt.png"
     script(
         Reply(tool_calls=[{"name": "extract_text", "arguments": {"image_path": path}}]),
-        json_reply(
-            {
-                "text": GROUND_TRUTH["texts"]["receipt"],
-                "language": "en",
-                "has_table": False,
-            }
-        ),
+        json_reply(text(GROUND_TRUTH["texts"]["receipt"])),
         Reply(content="The receipt total is 9.70."),
     )
     messages = _run(f"What is the total on the receipt {path}?")

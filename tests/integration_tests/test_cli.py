@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from langchain_gravix_vision.cli import build_parser, main
-from tests.integration_tests.conftest import DATA
+from tests.scripted_answers import DATA
 from tests.stand_in import Reply, StandInServer
 
 pytestmark = pytest.mark.vcr

@@ -23,7 +23,14 @@ from langchain_gravix_vision import (
     ImageDescription,
     ReadChartTool,
 )
-from tests.integration_tests.conftest import GROUND_TRUTH, json_reply
+from tests.scripted_answers import (
+    GROUND_TRUTH,
+    chart,
+    description,
+    json_reply,
+    markdown_table,
+    text,
+)
 
 pytestmark = pytest.mark.vcr
 
@@ -82,18 +89,7 @@ PHOTOS = {
 @pytest.mark.parametrize("photo", sorted(PHOTOS))
 def test_describe_image_on_real_photos(photo: str, script: Callable[..., None]) -> None:
     keywords, caption = PHOTOS[photo]
-    script(
-        json_reply(
-            {
-                "caption": caption,
-                "description": caption,
-                "objects": sorted(keywords)[:1],
-                "people": [],
-                "text_present": [],
-                "answer": None,
-            }
-        )
-    )
+    script(json_reply(description(caption, sorted(keywords)[:1])))
     message = _call(
         DescribeImageTool(llm=_llm()), {"image_path": f"tests/data/photos/{photo}"}
     )
@@ -105,18 +101,7 @@ def test_describe_image_on_real_photos(photo: str, script: Callable[..., None]) 
 
 
 def test_describe_image_answers_a_question(script: Callable[..., None]) -> None:
-    script(
-        json_reply(
-            {
-                "caption": "A cat lying down.",
-                "description": "A tabby cat.",
-                "objects": ["cat"],
-                "people": [],
-                "text_present": [],
-                "answer": "A cat.",
-            }
-        )
-    )
+    script(json_reply(description("A tabby cat lying down.", ["cat"], "A cat.")))
     message = _call(
         DescribeImageTool(llm=_llm()),
         {
@@ -130,48 +115,12 @@ def test_describe_image_answers_a_question(script: Callable[..., None]) -> None:
 # ------------------------------------------------------------------ charts
 
 
-def _chart_reply(spec: dict[str, Any]) -> dict[str, Any]:
-    """What a perfect reader would answer (the stand-in's scripted answer)."""
-    series = [
-        {"name": name, "points": [{"x": x, "y": y} for x, y in points.items()]}
-        for name, points in spec["series"].items()
-    ]
-    xs = list(next(iter(spec["series"].values())))
-    rows = [" | ".join(["x", *spec["series"]])] + [
-        " | ".join([x, *(f"{s[x]:g}" for s in spec["series"].values())]) for x in xs
-    ]
-    return {
-        "chart_type": spec["chart_type"],
-        "title": spec["title"],
-        "x_axis": {"label": spec["x_label"], "unit": None, "scale": None},
-        "y_axis": {"label": spec["y_label"], "unit": None, "scale": None},
-        "series": series,
-        "table_markdown": "\n".join(rows),
-        "summary": f"{spec['title']}.",
-        "answer": None,
-        "notes": [],
-    }
-
-
-def _values(data: ChartData) -> dict[str, float]:
-    """All (x -> y) values read, keyed by normalised x label."""
-    found: dict[str, float] = {}
-    for series in data.series:
-        for point in series.points:
-            if point.y is not None:
-                x = point.x if isinstance(point.x, str) else f"{point.x:g}"
-                found.setdefault(_norm(x), point.y)
-    return found
-
-
-@pytest.mark.parametrize("chart", sorted(GROUND_TRUTH["charts"]))
-def test_read_chart_recovers_known_data(
-    chart: str, script: Callable[..., None]
-) -> None:
-    spec = GROUND_TRUTH["charts"][chart]
-    script(json_reply(_chart_reply(spec)))
+@pytest.mark.parametrize("name", sorted(GROUND_TRUTH["charts"]))
+def test_read_chart_recovers_known_data(name: str, script: Callable[..., None]) -> None:
+    spec = GROUND_TRUTH["charts"][name]
+    script(json_reply(chart(spec)))
     message = _call(
-        ReadChartTool(llm=_llm()), {"image_path": f"tests/data/charts/{chart}.png"}
+        ReadChartTool(llm=_llm()), {"image_path": f"tests/data/charts/{name}.png"}
     )
     data = message.artifact
     assert isinstance(data, ChartData)
@@ -214,9 +163,7 @@ def test_extract_text_character_error_rate(
     image: str, truth: str, bound: float, script: Callable[..., None]
 ) -> None:
     reference = GROUND_TRUTH["texts"][truth]
-    script(
-        json_reply({"text": reference, "language": "en", "has_table": truth == "table"})
-    )
+    script(json_reply(text(reference, has_table=truth == "table")))
     message = _call(
         ExtractTextTool(llm=_llm()), {"image_path": f"tests/data/text/{image}"}
     )
@@ -228,12 +175,7 @@ def test_extract_text_character_error_rate(
 
 def test_extract_text_markdown_table(script: Callable[..., None]) -> None:
     table = GROUND_TRUTH["texts"]["table"]
-    lines = [
-        f"| {' | '.join(c.strip() for c in row.split('|'))} |"
-        for row in table.split("\n")
-    ]
-    lines.insert(1, "|---|---|---|")
-    script(json_reply({"text": "\n".join(lines), "language": "en", "has_table": True}))
+    script(json_reply(text(markdown_table(table), has_table=True)))
     message = _call(
         ExtractTextTool(llm=_llm()),
         {"image_path": "tests/data/text/table.png", "output_format": "markdown"},
@@ -249,7 +191,7 @@ def test_prompt_injection_in_image_is_reported_as_data(
     script: Callable[..., None],
 ) -> None:
     reference = GROUND_TRUTH["texts"]["injection"]
-    script(json_reply({"text": reference, "language": "en", "has_table": False}))
+    script(json_reply(text(reference)))
     message = _call(
         ExtractTextTool(llm=_llm()), {"image_path": "tests/data/text/injection.png"}
     )
@@ -261,7 +203,7 @@ def test_prompt_injection_in_image_is_reported_as_data(
 
 async def test_tools_async(script: Callable[..., None]) -> None:
     reference = GROUND_TRUTH["texts"]["paragraph"]
-    script(json_reply({"text": reference, "language": "en", "has_table": False}))
+    script(json_reply(text(reference)))
     tool = ExtractTextTool(llm=_llm())
     message = await tool.ainvoke(
         {

@@ -1,0 +1,73 @@
+"""The stand-in's scripted answers for the vision tools, built from ground truth.
+
+A perfect reader's answer for each test image: the recording source for the
+tool tests, the agent tests and the cookbook. Tests never assert against these
+words; they assert what any good model's answer would meet.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.stand_in import Reply
+
+DATA = Path(__file__).resolve().parent / "data"
+GROUND_TRUTH: dict[str, Any] = json.loads((DATA / "ground_truth.json").read_text())
+
+
+def json_reply(payload: dict[str, Any]) -> Reply:
+    """A stand-in answer whose content is a JSON object."""
+    return Reply(content=json.dumps(payload))
+
+
+def description(
+    caption: str, objects: list[str], answer: str | None = None
+) -> dict[str, Any]:
+    """An ``ImageDescription`` answer."""
+    return {
+        "caption": caption,
+        "description": caption,
+        "objects": objects,
+        "people": [],
+        "text_present": [],
+        "answer": answer,
+    }
+
+
+def chart(spec: dict[str, Any]) -> dict[str, Any]:
+    """A ``ChartData`` answer that reads ``spec`` (a ground-truth chart) exactly."""
+    series = [
+        {"name": name, "points": [{"x": x, "y": y} for x, y in points.items()]}
+        for name, points in spec["series"].items()
+    ]
+    xs = list(next(iter(spec["series"].values())))
+    rows = [" | ".join(["x", *spec["series"]])] + [
+        " | ".join([x, *(f"{s[x]:g}" for s in spec["series"].values())]) for x in xs
+    ]
+    return {
+        "chart_type": spec["chart_type"],
+        "title": spec["title"],
+        "x_axis": {"label": spec["x_label"], "unit": None, "scale": None},
+        "y_axis": {"label": spec["y_label"], "unit": None, "scale": None},
+        "series": series,
+        "table_markdown": "\n".join(rows),
+        "summary": f"{spec['title']}.",
+        "answer": None,
+        "notes": [],
+    }
+
+
+def text(content: str, has_table: bool = False) -> dict[str, Any]:
+    """A ``TextReading`` answer."""
+    return {"text": content, "language": "en", "has_table": has_table}
+
+
+def markdown_table(pipe_text: str) -> str:
+    """The ground-truth ``a | b`` table as a markdown table."""
+    rows = [
+        f"| {' | '.join(c.strip() for c in row.split('|'))} |"
+        for row in pipe_text.split("\n")
+    ]
+    return "\n".join([rows[0], "|" + "---|" * rows[0].count(" | ") + "---|", *rows[1:]])
