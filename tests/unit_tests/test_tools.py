@@ -15,6 +15,7 @@ import httpx2
 import pytest
 from langchain_anthropic.chat_models import convert_to_anthropic_tool
 from langchain_core.messages import ToolMessage
+from langchain_core.output_parsers.openai_tools import parse_tool_call
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_tests.unit_tests import ToolsUnitTests
 from PIL import Image
@@ -94,6 +95,40 @@ def test_schema_converts_for_openai_and_anthropic(tool_class: type) -> None:
     anthropic_tool = convert_to_anthropic_tool(tool)
     assert anthropic_tool["name"] == tool.name
     assert "image_path" in anthropic_tool["input_schema"]["properties"]
+
+
+def test_tool_calls_from_other_llms_execute(wire: Wire, image_file: str) -> None:
+    """Tool calls as OpenAI and Anthropic models emit them run unchanged."""
+    tool = ReadChartTool(llm=wire.model())
+    wire.queue(_answer(CHART), _answer(CHART))
+    openai_call = {
+        "id": "call_ab12cd34",
+        "type": "function",
+        "function": {
+            "name": "read_chart",
+            "arguments": json.dumps({"image_path": image_file}),
+        },
+    }
+    anthropic_block = {
+        "type": "tool_use",
+        "id": "toolu_01",
+        "name": "read_chart",
+        "input": {"image_path": image_file},
+    }
+    calls = [
+        parse_tool_call(openai_call, return_id=True),
+        {
+            "name": anthropic_block["name"],
+            "args": anthropic_block["input"],
+            "id": anthropic_block["id"],
+        },
+    ]
+    for call in calls:
+        assert call is not None
+        message = tool.invoke({**call, "type": "tool_call"})
+        assert message.status == "success"
+        assert isinstance(message.artifact, ChartData)
+        assert message.tool_call_id == call["id"]
 
 
 def test_tool_names_are_exact() -> None:
