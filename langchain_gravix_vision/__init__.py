@@ -17,6 +17,7 @@ from langchain_gravix_vision.errors import (
     ImageTooLarge,
     InvalidImageData,
     ModelOutputError,
+    ModelResponseError,
     UnsupportedCapabilityError,
     UnsupportedImageFormat,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "ImageTooLarge",
     "InvalidImageData",
     "ModelOutputError",
+    "ModelResponseError",
     "PreparedImage",
     "ReadChartTool",
     "UnsupportedCapabilityError",

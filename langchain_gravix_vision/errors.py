@@ -65,6 +65,12 @@ class UnsupportedCapabilityError(GravixVisionError, ValueError):
     code = "unsupported_capability"
 
 
+class ModelResponseError(GravixVisionError):
+    """The model server answered with something that is not a chat completion."""
+
+    code = "model_error"
+
+
 class ModelOutputError(GravixVisionError):
     """The model's answer was unusable: invalid after a repair retry, or truncated."""
 
@@ -79,6 +85,7 @@ __all__ = [
     "ImageTooLarge",
     "InvalidImageData",
     "ModelOutputError",
+    "ModelResponseError",
     "UnsupportedCapabilityError",
     "UnsupportedImageFormat",
 ]

@@ -33,6 +33,7 @@ from langchain_gravix_vision.images import (
     is_image_block,
     load_image,
 )
+from langchain_gravix_vision.images.fetch import check_url
 from langchain_gravix_vision.images.sources import sniff_mime_type
 from langchain_gravix_vision.profiles import ImageResolution
 
@@ -48,8 +49,10 @@ def to_wire_image_block(
     """Return the ``image_url`` part for one LangChain image block.
 
     With a ``policy`` the image goes through ``load_image`` (http URLs are
-    fetched unless ``policy.url_mode == "pass_through"``); with ``None`` the
-    source is only re-shaped.
+    fetched unless ``policy.url_mode == "pass_through"``, where they are only
+    checked without DNS and sent on); with ``None`` the source is only
+    re-shaped. A local path in a block's URL is read under the policy's roots,
+    so ``{"type": "image", "url": "photos/cat.jpg"}`` works in chat messages.
 
     Example:
         >>> to_wire_image_block(
@@ -61,14 +64,19 @@ def to_wire_image_block(
     """
     source = image_from_content_block(block)
     detail = block_detail(block)
-    if policy is not None and not (
-        isinstance(source, str)
-        and source.startswith(("http://", "https://"))
-        and policy.url_mode == "pass_through"
-    ):
-        return load_image(
-            source, policy=policy, resolution=resolution
-        ).to_content_block(detail)
+    if policy is not None:
+        passes_through = (
+            isinstance(source, str)
+            and source.startswith(("http://", "https://"))
+            and policy.url_mode == "pass_through"
+        )
+        if not passes_through:
+            return load_image(
+                source, policy=policy, resolution=resolution
+            ).to_content_block(detail)
+        # The server will fetch it: still refuse schemes, credentials and
+        # non-public literal addresses (no DNS here).
+        source = check_url(str(source), policy)
     if isinstance(source, str) and source.startswith("data:;base64,"):
         source = base64.b64decode(source.removeprefix("data:;base64,"))
     if isinstance(source, bytes):

@@ -70,7 +70,18 @@ _TRANSPOSE = {
     8: Image.Transpose.ROTATE_90,
 }
 _ORIENTATION_TAG = 0x0112
-_CORRUPT = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error)
+# TypeError/KeyError: Pillow's TIFF plugin raises them for bogus IFD pointers
+# and float strip offsets.
+_CORRUPT = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    IndexError,
+    KeyError,
+    TypeError,
+    struct.error,
+)
 _heif_registered = False
 
 

@@ -489,8 +489,8 @@ def read_string(text: str, policy: ImagePolicy, *, allow_path: bool = True) -> R
         )
     if not allow_path:
         raise ImageSourceNotAllowed(
-            "an image block's URL must be an http(s) or data URL; pass local"
-            " files as a path, not inside a content block"
+            "a URL field (an image block's URL, a tool's image_url) must be an"
+            " http(s) or data URL; pass local files as a path (image_path)"
         )
     return read_path(text, policy)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Callable, Generator
 from typing import Any, ClassVar, Literal
 
@@ -24,13 +25,19 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, ToolException
 from langchain_core.tools.base import ToolExceptionHandlerOutput
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic.v1 import ValidationError as ValidationErrorV1
 
-from langchain_gravix_vision.errors import GravixVisionError, ModelOutputError
-from langchain_gravix_vision.images import ImagePolicy, PreparedImage, load_image
+from langchain_gravix_vision.errors import (
+    GravixVisionError,
+    ModelOutputError,
+    ModelResponseError,
+)
+from langchain_gravix_vision.images import ImagePolicy, PreparedImage, prepare_image
+from langchain_gravix_vision.images.sources import read_source, read_string
 from langchain_gravix_vision.profiles import ImageResolution, get_image_resolution
 from langchain_gravix_vision.tools.prompts import REPAIR_PROMPT
+from langchain_gravix_vision.tools.schemas import ImageArgs
 
 logger = logging.getLogger(__name__)
 
@@ -126,10 +133,15 @@ class VisionTool(BaseTool):
         model = getattr(llm, "model_name", None) or DEFAULT_VISION_MODEL
         return get_image_resolution(model, getattr(llm, "image_resolution", None))
 
-    def _prepare(self, source: str) -> PreparedImage:
-        return load_image(
-            source, policy=self.image_policy, resolution=self._resolution()
+    def _prepare(self, source: ImageArgs) -> PreparedImage:
+        """Read the one image source (a URL field is never read as a path)."""
+        policy = self.image_policy
+        raw = (
+            read_string(source.image_url, policy, allow_path=False)
+            if source.image_url
+            else read_source(source.image_path or "", policy)
         )
+        return prepare_image(raw, policy=policy, resolution=self._resolution())
 
     def _messages(
         self, image: PreparedImage, task: dict[str, Any]
@@ -185,33 +197,35 @@ class VisionTool(BaseTool):
         return result, truncated
 
     def _run_flow(
-        self, source: str, task: dict[str, Any], config: RunnableConfig
+        self, source: ImageArgs, task: dict[str, Any], config: RunnableConfig
     ) -> tuple[str, BaseModel]:
         attempts = self._attempts(self._messages(self._prepare(source), task))
         budget, messages = next(attempts)
         try:
             while True:
+                runnable = self._structured(budget)
                 try:
-                    output = self._structured(budget).invoke(messages, config)
-                except _OUTPUT_ERRORS as exc:
-                    output = {"raw": None, "parsed": None, "parsing_error": exc}
+                    output = runnable.invoke(messages, config)
+                except Exception as exc:  # sorted by _as_output
+                    output = _as_output(exc)
                 budget, messages = attempts.send(output)
         except StopIteration as done:
             result, truncated = done.value
             return self._done(result, truncated, task)
 
     async def _arun_flow(
-        self, source: str, task: dict[str, Any], config: RunnableConfig
+        self, source: ImageArgs, task: dict[str, Any], config: RunnableConfig
     ) -> tuple[str, BaseModel]:
         image = await asyncio.to_thread(self._prepare, source)
         attempts = self._attempts(self._messages(image, task))
         budget, messages = next(attempts)
         try:
             while True:
+                runnable = self._structured(budget)
                 try:
-                    output = await self._structured(budget).ainvoke(messages, config)
-                except _OUTPUT_ERRORS as exc:
-                    output = {"raw": None, "parsed": None, "parsing_error": exc}
+                    output = await runnable.ainvoke(messages, config)
+                except Exception as exc:  # sorted by _as_output
+                    output = _as_output(exc)
                 budget, messages = attempts.send(output)
         except StopIteration as done:
             result, truncated = done.value
@@ -231,6 +245,11 @@ class VisionTool(BaseTool):
         final = self.finish(result, **task)
         return final.to_content(), final  # type: ignore[attr-defined]
 
+    def _secrets(self) -> list[str]:
+        """Values that must never reach a message: the model's API key."""
+        key = getattr(self.llm, "gravix_api_key", None)
+        return [key.get_secret_value()] if isinstance(key, SecretStr) else []
+
     # ------------------------------------------------------------ BaseTool
 
     def _run(
@@ -244,11 +263,13 @@ class VisionTool(BaseTool):
             {"callbacks": run_manager.get_child()} if run_manager else {}
         )
         try:
-            return self._run_flow(image_path or image_url or "", task, config)
+            return self._run_flow(
+                ImageArgs(image_path=image_path, image_url=image_url), task, config
+            )
         except ToolException:
             raise
         except Exception as exc:
-            raise _tool_exception(exc) from None
+            raise _tool_exception(exc, self._secrets()) from None
 
     async def _arun(
         self,
@@ -261,11 +282,13 @@ class VisionTool(BaseTool):
             {"callbacks": run_manager.get_child()} if run_manager else {}
         )
         try:
-            return await self._arun_flow(image_path or image_url or "", task, config)
+            return await self._arun_flow(
+                ImageArgs(image_path=image_path, image_url=image_url), task, config
+            )
         except ToolException:
             raise
         except Exception as exc:
-            raise _tool_exception(exc) from None
+            raise _tool_exception(exc, self._secrets()) from None
 
 
 def _short(error: object, limit: int = 300) -> str:
@@ -273,17 +296,43 @@ def _short(error: object, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def _tool_exception(exc: Exception) -> ToolException:
+def _as_output(exc: Exception) -> dict[str, Any]:
+    """Sort an exception from the model call: retryable output, or raised."""
+    if isinstance(exc, _OUTPUT_ERRORS):
+        return {"raw": None, "parsed": None, "parsing_error": exc}
+    if isinstance(exc, (openai.OpenAIError, GravixVisionError)):
+        raise exc
+    # langchain-openai fails with ValueError/KeyError/AttributeError on a 200
+    # answer that is not a chat completion (an HTML page, another JSON shape).
+    msg = (
+        "the vision API returned a malformed response "
+        f"({type(exc).__name__}); check base_url, or retry later"
+    )
+    raise ModelResponseError(msg) from exc
+
+
+_SECRET_SHAPES = re.compile(r"(?i)\bbearer\s+\S+|\bsk-[A-Za-z0-9_\-]{6,}")
+
+
+def _redact(text: str, secrets: list[str]) -> str:
+    """Remove the API key and anything shaped like a key or bearer token."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[REDACTED]")
+    return _SECRET_SHAPES.sub("[REDACTED]", text)
+
+
+def _tool_exception(exc: Exception, secrets: list[str]) -> ToolException:
     """A short, path-free, secret-free ``ToolException`` for any failure."""
     message = _tool_message(exc)
     if message is None:
-        logger.exception("vision tool: unexpected error")
+        logger.error("vision tool: unexpected %s", type(exc).__name__, exc_info=exc)
         message = (
             f"internal_error: unexpected {type(exc).__name__} in the vision tool; "
             "try another image or report the problem."
         )
-    else:
-        logger.info("vision tool failed: %s", message)
+    message = _redact(message, secrets)
+    logger.info("vision tool failed: %s", message)
     return ToolException(message)
 
 

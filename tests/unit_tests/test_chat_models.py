@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from langchain_gravix_vision import (
     ChatGravixVision,
     ImagePolicy,
+    ImageSourceNotAllowed,
     UnsupportedCapabilityError,
 )
 from langchain_gravix_vision.message_images import TOOL_IMAGE_NOTE, prepare_messages
@@ -357,3 +358,11 @@ async def test_async_prepares_images_off_the_event_loop(
     assert "_gravix_images_prepared" not in wire.last
     (part,) = _image_parts(wire.last)
     assert part["image_url"]["url"].startswith("data:image/png;base64,")
+
+
+def test_pass_through_still_refuses_literal_metadata_addresses(wire: Wire) -> None:
+    llm = wire.model(image_policy=ImagePolicy(url_mode="pass_through"))
+    block = {"type": "image", "url": "http://169.254.169.254/latest/meta-data"}
+    with pytest.raises(ImageSourceNotAllowed):
+        llm.invoke([HumanMessage([block])])
+    assert wire.bodies == []

@@ -1,0 +1,1 @@
+"""Robustness suite: hostile inputs, faults, secrets, soak and fuzzing (issue 7)."""
