@@ -1,10 +1,13 @@
-"""Process-wide HTTP clients for the openai SDK: building a model stays cheap.
+"""Process-wide HTTP clients for the openai SDK, and the one TLS context.
 
 Every ``ChatGravixVision`` without its own ``http_client`` shares one pooled
 sync client and one async client (the SDK sets each request's timeout). The
 async client keeps one connection pool per event loop: a pool is bound to the
 loop that opened its connections, and scripts, notebooks and tests run several
 loops in turn (``asyncio.run`` twice must not fail with "Event loop is closed").
+
+The openai SDK is built on ``httpx2`` (declared in pyproject for that reason);
+the image fetcher uses ``httpx``. Both verify TLS with ``ssl_context()``.
 """
 
 from __future__ import annotations
@@ -14,14 +17,20 @@ import functools
 import ssl
 import weakref
 
+import httpx
 import httpx2
 import openai
-from openai._base_client import DEFAULT_CONNECTION_LIMITS
 
 
 @functools.lru_cache(maxsize=1)
-def _ssl_context() -> ssl.SSLContext:
-    return ssl.create_default_context()
+def ssl_context() -> ssl.SSLContext:
+    """One verifying TLS context (loading the CA bundle is the slow part).
+
+    Example:
+        >>> ssl_context() is ssl_context()
+        True
+    """
+    return httpx.create_ssl_context()
 
 
 class LoopLocalTransport(httpx2.AsyncBaseTransport):
@@ -37,7 +46,7 @@ class LoopLocalTransport(httpx2.AsyncBaseTransport):
         pool = self._pools.get(loop)
         if pool is None:
             pool = httpx2.AsyncHTTPTransport(
-                verify=_ssl_context(), limits=DEFAULT_CONNECTION_LIMITS
+                verify=ssl_context(), limits=openai.DEFAULT_CONNECTION_LIMITS
             )
             self._pools[loop] = pool
         return pool
@@ -56,7 +65,7 @@ class LoopLocalTransport(httpx2.AsyncBaseTransport):
 @functools.lru_cache(maxsize=1)
 def shared_http_client() -> openai.DefaultHttpxClient:
     """The pooled sync client (the SDK sets each request's timeout itself)."""
-    return openai.DefaultHttpxClient(verify=_ssl_context())
+    return openai.DefaultHttpxClient(verify=ssl_context())
 
 
 @functools.lru_cache(maxsize=1)

@@ -19,6 +19,7 @@ from langchain_gravix_vision.errors import UnsupportedCapabilityError
 from langchain_gravix_vision.images import ImagePolicy
 from langchain_gravix_vision.message_images import prepare_messages
 from langchain_gravix_vision.profiles import (
+    DEFAULT_MODEL,
     ImageResolution,
     get_image_resolution,
     get_model_profile,
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
 
 DEFAULT_API_BASE = "https://api.gravixlayer.com/v1/inference"
-DEFAULT_MODEL = "qwen2.5vl:7b"
 API_KEY_ENV = "GRAVIXLAYER_API_KEY"
 BASE_URL_ENV = "GRAVIXLAYER_BASE_URL"
 PROVIDER = "gravixlayer"
@@ -47,28 +47,57 @@ class ChatGravixVision(BaseChatOpenAI):
     """Gravix Layer vision-language chat model.
 
     Setup:
-        ``pip install langchain-gravix-vision`` and set ``GRAVIXLAYER_API_KEY``.
+        Install ``langchain-gravix-vision`` and set ``GRAVIXLAYER_API_KEY``.
         ``GRAVIXLAYER_BASE_URL`` overrides the endpoint (any OpenAI-compatible
         server works, e.g. a local Ollama at ``http://localhost:11434/v1``).
 
-    Key init args:
-        model: model name; any string (dedicated deployments have their own).
+        .. code-block:: bash
+
+            pip install -U langchain-gravix-vision
+            export GRAVIXLAYER_API_KEY="your-api-key"
+
+    Key init args — completion params:
+        model: Model name; any string (dedicated deployments have their own).
             Defaults to ``qwen2.5vl:7b``.
-        temperature: always sent (the Ollama backend otherwise uses 1.0).
-        max_tokens: sent as ``max_tokens`` (the backend ignores
+        temperature: Always sent (the Ollama backend otherwise uses 1.0).
+        max_tokens: Sent as ``max_tokens`` (the backend ignores
             ``max_completion_tokens``).
-        image_policy: how images are loaded, checked, fetched and resized;
+
+    Key init args — client params:
+        api_key / base_url: Read from ``GRAVIXLAYER_API_KEY`` /
+            ``GRAVIXLAYER_BASE_URL`` when not given.
+        timeout / max_retries: As in ``ChatOpenAI``.
+        image_policy: How images are loaded, checked, fetched and resized;
             ``None`` turns preprocessing off (blocks are only re-shaped).
-        profile_overrides / image_resolution: override any capability.
+        profile_overrides / image_resolution: Override any capability.
 
     Instantiate:
         .. code-block:: python
 
             from langchain_gravix_vision import ChatGravixVision
 
-            llm = ChatGravixVision(model="gemma3:12b", temperature=0)
+            llm = ChatGravixVision(model="qwen2.5vl:7b", temperature=0)
 
-    Invoke with an image (local path, URL, data URL or any LangChain block):
+    Invoke:
+        .. code-block:: python
+
+            print(llm.invoke("Name three primary colours.").text)
+
+    Stream:
+        .. code-block:: python
+
+            for chunk in llm.stream("Count from one to five."):
+                print(chunk.text, end="")
+
+    Async:
+        .. code-block:: python
+
+            import asyncio
+
+            print(asyncio.run(llm.ainvoke("Say hello.")).text)
+
+    Image input (a local path under the policy's roots, an http(s) URL, a data
+    URL, or any LangChain image block; resized to what the server uses):
         .. code-block:: python
 
             from langchain_core.messages import HumanMessage
@@ -76,10 +105,26 @@ class ChatGravixVision(BaseChatOpenAI):
             msg = HumanMessage(
                 [
                     {"type": "text", "text": "What is in this picture?"},
-                    {"type": "image", "url": "photos/cat.jpg"},
+                    {"type": "image", "url": "tests/data/photos/chelsea.png"},
                 ]
             )
-            llm.invoke([msg]).text
+            print(llm.invoke([msg]).text)
+
+    Tool calling (models whose profile has tools, e.g. llama3.1):
+        .. code-block:: python
+
+            from langchain_core.tools import tool
+
+
+            @tool
+            def get_weather(city: str) -> str:
+                '''Weather in a city.'''
+                return "sunny"
+
+
+            tools_llm = ChatGravixVision(model="llama3.1:8b-instruct-fp16")
+            ai = tools_llm.bind_tools([get_weather]).invoke("Weather in Paris?")
+            print(ai.tool_calls)
 
     Structured output (``json_schema`` on vision models, enforced by the server):
         .. code-block:: python
@@ -91,7 +136,13 @@ class ChatGravixVision(BaseChatOpenAI):
                 caption: str
 
 
-            llm.with_structured_output(Caption).invoke("Caption: a red square")
+            print(llm.with_structured_output(Caption).invoke("Caption: a red square"))
+
+    Token usage:
+        .. code-block:: python
+
+            ai = llm.invoke("Hello")
+            print(ai.usage_metadata)  # input_tokens, output_tokens, total_tokens
     """
 
     model_name: str = Field(default=DEFAULT_MODEL, alias="model")
@@ -195,9 +246,17 @@ class ChatGravixVision(BaseChatOpenAI):
         return get_model_profile(self.model_name, self.profile_overrides)
 
     def _capabilities(self) -> ModelProfile:
-        return self.profile or get_model_profile(
-            self.model_name, self.profile_overrides
-        )
+        return self.profile or self._resolve_model_profile() or {}
+
+    def get_image_resolution(self, model: str | None = None) -> ImageResolution:
+        """Return the resolution the server uses for this model's images.
+
+        Example:
+            >>> llm = ChatGravixVision(model="qwen2.5vl:7b", api_key="k")
+            >>> llm.get_image_resolution()["strategy"]
+            'grid'
+        """
+        return get_image_resolution(model or self.model_name, self.image_resolution)
 
     def _get_request_payload(
         self,
@@ -220,9 +279,7 @@ class ChatGravixVision(BaseChatOpenAI):
         return prepare_messages(
             messages,
             policy=self.image_policy,
-            resolution=get_image_resolution(
-                model or self.model_name, self.image_resolution
-            ),
+            resolution=self.get_image_resolution(model),
         )
 
     async def _agenerate(

@@ -28,7 +28,8 @@ from langchain_core.rate_limiters import InMemoryRateLimiter
 from langchain_core.runnables import RunnableConfig
 
 from langchain_gravix_vision.chat_models import API_KEY_ENV, ChatGravixVision
-from langchain_gravix_vision.images import ImagePolicy
+from langchain_gravix_vision.images import ImagePolicy, source_kind
+from langchain_gravix_vision.profiles import DEFAULT_MODEL
 from langchain_gravix_vision.tools import (
     DescribeImageTool,
     ExtractTextTool,
@@ -118,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         sub.add_argument("inputs", nargs="+", help="image files, folders or URLs")
-        sub.add_argument("--model", default="qwen2.5vl:7b", help="vision model")
+        sub.add_argument("--model", default=DEFAULT_MODEL, help="vision model")
         sub.add_argument("--base-url", help="API base URL (default: Gravix Layer)")
         sub.add_argument(
             "--format",
@@ -155,7 +156,7 @@ def expand_inputs(inputs: Iterable[str]) -> list[str]:
     sources: list[str] = []
     for item in inputs:
         path = Path(item)
-        if "://" in item or item.startswith("data:"):
+        if source_kind(item) != "path":
             sources.append(item)
         elif path.is_dir():
             sources.extend(
@@ -252,7 +253,7 @@ async def run_one(
     tool: VisionTool, source: str, task: dict[str, Any], config: RunnableConfig
 ) -> Record:
     """Run the tool on one image; failures become records, never exceptions."""
-    key = "image_url" if "://" in source or source.startswith("data:") else "image_path"
+    key = "image_path" if source_kind(source) == "path" else "image_url"
     call = {
         "args": {key: source, **task},
         "id": "cli",
@@ -260,7 +261,9 @@ async def run_one(
         "type": "tool_call",
     }
     message = await tool.ainvoke(call, config=config)
-    assert isinstance(message, ToolMessage)
+    if not isinstance(message, ToolMessage):  # a tool call always gives one
+        msg = f"{tool.name} returned {type(message).__name__}, not a ToolMessage"
+        raise TypeError(msg)
     if message.status == "error":
         return Record(source=source, status="error", error=str(message.content))
     artifact = message.artifact

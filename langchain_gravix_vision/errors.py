@@ -13,6 +13,11 @@ Example:
 
 from __future__ import annotations
 
+import openai
+from pydantic import ValidationError
+
+from langchain_gravix_vision._text import short
+
 
 class GravixVisionError(Exception):
     """Base class of every error this package raises on purpose."""
@@ -30,13 +35,21 @@ class ImageError(GravixVisionError, ValueError):
 
 
 class ImageSourceNotAllowed(ImageError):
-    """The image source is refused by the image policy (path, scheme or host)."""
+    """The image source is refused by the image policy (path, scheme or host).
+
+    Also raised for a path that is missing or is not a regular file. Fix: move
+    the file under ``ImagePolicy.allowed_roots``, or list the host in
+    ``ImagePolicy.allowed_hosts`` if it is trusted.
+    """
 
     code = "source_not_allowed"
 
 
 class ImageTooLarge(ImageError):
-    """The image exceeds a byte, pixel, frame or response-size limit."""
+    """The image exceeds a byte, pixel, frame or response-size limit.
+
+    Fix: downscale or compress the image, or raise the limit in ``ImagePolicy``.
+    """
 
     code = "image_too_large"
 
@@ -60,7 +73,11 @@ class ImageFetchError(ImageError):
 
 
 class UnsupportedCapabilityError(GravixVisionError, ValueError):
-    """The model's profile says it cannot do what was asked (e.g. tool calling)."""
+    """The model's profile says it cannot do what was asked (e.g. tool calling).
+
+    Fix: use a model that can, or pass ``profile_overrides`` when the profile
+    is wrong for your deployment.
+    """
 
     code = "unsupported_capability"
 
@@ -77,6 +94,49 @@ class ModelOutputError(GravixVisionError):
     code = "invalid_model_output"
 
 
+def failure_message(exc: BaseException) -> str | None:
+    """Return ``"<code>: <message>"`` for an expected failure, else ``None``.
+
+    The codes an agent sees: each package error's ``code``, plus
+    ``rate_limited``, ``model_error`` (API status, timeout, connection) and
+    ``invalid_model_output`` for the API and validation failures of a call.
+
+    Example:
+        >>> failure_message(ImageTooLarge("photo.jpg is 30 MB; the limit is 20 MB"))
+        'image_too_large: photo.jpg is 30 MB; the limit is 20 MB'
+        >>> failure_message(KeyError("x")) is None
+        True
+    """
+    if isinstance(exc, GravixVisionError):
+        return f"{exc.code}: {exc}"
+    if isinstance(exc, openai.RateLimitError):
+        return "rate_limited: the vision API is rate limited; wait and retry."
+    if isinstance(exc, openai.AuthenticationError):
+        return "model_error: the vision API rejected the API key (HTTP 401)."
+    if isinstance(exc, openai.APIStatusError):
+        return (
+            f"model_error: the vision API answered HTTP {exc.status_code}: "
+            f"{short(_api_message(exc), 200)}"
+        )
+    if isinstance(exc, openai.APITimeoutError):
+        return "model_error: the vision API timed out; retry later."
+    if isinstance(exc, openai.APIConnectionError):
+        return "model_error: could not reach the vision API; retry later."
+    if isinstance(exc, ValidationError):
+        return f"invalid_model_output: {short(exc, 200)}"
+    return None
+
+
+def _api_message(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict):
+            return str(inner.get("message") or inner)
+        return str(inner)
+    return str(exc.message)
+
+
 __all__ = [
     "GravixVisionError",
     "ImageError",
@@ -88,4 +148,5 @@ __all__ = [
     "ModelResponseError",
     "UnsupportedCapabilityError",
     "UnsupportedImageFormat",
+    "failure_message",
 ]

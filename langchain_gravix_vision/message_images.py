@@ -27,17 +27,53 @@ from typing import Any
 from langchain_core.messages import BaseMessage, HumanMessage, ToolMessage
 
 from langchain_gravix_vision.images import (
+    BlockSource,
     ImagePolicy,
-    block_detail,
-    image_from_content_block,
+    check_url,
     is_image_block,
-    load_image,
+    parse_image_block,
+    prepare_image,
+    read_block,
+    sniff_mime_type,
+    source_kind,
 )
-from langchain_gravix_vision.images.fetch import check_url
-from langchain_gravix_vision.images.sources import sniff_mime_type
 from langchain_gravix_vision.profiles import ImageResolution
 
 TOOL_IMAGE_NOTE = "[image returned by the tool; attached in the next user message]"
+
+
+def _wire_url(
+    source: BlockSource,
+    policy: ImagePolicy | None,
+    resolution: ImageResolution | None,
+) -> str:
+    """The ``image_url.url`` to send for one parsed block."""
+    if source.prepared:  # made by PreparedImage.to_message_block: final already
+        return f"data:{source.mime_type};base64,{source.value!s}"
+    if policy is not None:
+        passes_through = (
+            source.kind == "url"
+            and source_kind(str(source.value)) == "http"
+            and policy.url_mode == "pass_through"
+        )
+        if not passes_through:
+            raw = read_block(source, policy)
+            return prepare_image(raw, policy=policy, resolution=resolution).data_url
+        # The server will fetch it: still refuse schemes, credentials and
+        # non-public literal addresses (no DNS here).
+        return check_url(str(source.value), policy)
+    # Preprocessing off: only re-shape the block.
+    if source.kind == "url":
+        return str(source.value)
+    if source.kind == "base64" and source.mime_type:
+        return f"data:{source.mime_type};base64,{source.value!s}"
+    data = (
+        source.value
+        if isinstance(source.value, bytes)
+        else base64.b64decode(source.value)
+    )
+    encoded = base64.b64encode(data).decode("ascii")
+    return f"data:{sniff_mime_type(data)};base64,{encoded}"
 
 
 def to_wire_image_block(
@@ -48,11 +84,13 @@ def to_wire_image_block(
 ) -> dict[str, Any]:
     """Return the ``image_url`` part for one LangChain image block.
 
-    With a ``policy`` the image goes through ``load_image`` (http URLs are
+    With a ``policy`` the image goes through the pipeline (http URLs are
     fetched unless ``policy.url_mode == "pass_through"``, where they are only
     checked without DNS and sent on); with ``None`` the source is only
-    re-shaped. A local path in a block's URL is read under the policy's roots,
-    so ``{"type": "image", "url": "photos/cat.jpg"}`` works in chat messages.
+    re-shaped. Blocks follow the one rule of ``parse_image_block``: a local
+    path in a block's URL is read under the policy's roots, so
+    ``{"type": "image", "url": "photos/cat.jpg"}`` works in chat messages.
+    Blocks from ``PreparedImage.to_message_block`` are sent as they are.
 
     Example:
         >>> to_wire_image_block(
@@ -62,29 +100,10 @@ def to_wire_image_block(
         ... )
         {'type': 'image_url', 'image_url': {'url': 'https://example.com/a.png'}}
     """
-    source = image_from_content_block(block)
-    detail = block_detail(block)
-    if policy is not None:
-        passes_through = (
-            isinstance(source, str)
-            and source.startswith(("http://", "https://"))
-            and policy.url_mode == "pass_through"
-        )
-        if not passes_through:
-            return load_image(
-                source, policy=policy, resolution=resolution
-            ).to_content_block(detail)
-        # The server will fetch it: still refuse schemes, credentials and
-        # non-public literal addresses (no DNS here).
-        source = check_url(str(source), policy)
-    if isinstance(source, str) and source.startswith("data:;base64,"):
-        source = base64.b64decode(source.removeprefix("data:;base64,"))
-    if isinstance(source, bytes):
-        encoded = base64.b64encode(source).decode("ascii")
-        source = f"data:{sniff_mime_type(source)};base64,{encoded}"
-    image_url: dict[str, Any] = {"url": source}
-    if detail:
-        image_url["detail"] = detail
+    source = parse_image_block(block)
+    image_url: dict[str, Any] = {"url": _wire_url(source, policy, resolution)}
+    if source.detail:
+        image_url["detail"] = source.detail
     return {"type": "image_url", "image_url": image_url}
 
 

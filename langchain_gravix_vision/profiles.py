@@ -16,7 +16,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from langchain_core.language_models import ModelProfile
 from typing_extensions import TypedDict
@@ -115,6 +115,19 @@ CONSERVATIVE_PROFILE: ModelProfile = {
 """Unknown models (e.g. dedicated deployments): allow images and tools, send
 images as data URLs, and use function calling rather than a JSON schema the
 server may not enforce."""
+
+
+DEFAULT_MODEL = "qwen2.5vl:7b"
+"""The model ``ChatGravixVision``, the tools and the CLI use unless told otherwise."""
+
+
+@runtime_checkable
+class SupportsImageResolution(Protocol):
+    """A chat model that says which resolution its server sends images at."""
+
+    def get_image_resolution(self) -> ImageResolution:
+        """The resolution the server uses for this model's images."""
+        ...
 
 
 def _key(model: str) -> str:

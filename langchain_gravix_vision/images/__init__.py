@@ -1,5 +1,10 @@
 """Safe image loading for vision models: policy, sources, SSRF-safe fetch, resizing.
 
+The one flow: source (path, URL, data URL, bytes, file, PIL image, content
+block) -> policy -> capped bytes -> decode guard -> orient and flatten ->
+resize for the model -> encode -> ``PreparedImage``. Every public name lives
+here; the modules behind it are private.
+
 Example:
     >>> from PIL import Image
     >>> from langchain_gravix_vision.images import ImagePolicy, load_image
@@ -11,32 +16,67 @@ Example:
     'image_url'
 """
 
-from langchain_gravix_vision.images.fetch import fetch_url
-from langchain_gravix_vision.images.policy import ImagePolicy
-from langchain_gravix_vision.images.prepare import (
+from langchain_gravix_vision.images._blocks import (
+    BlockSource,
+    is_image_block,
+    parse_image_block,
+)
+from langchain_gravix_vision.images._data_urls import decode_base64, read_data_url
+from langchain_gravix_vision.images._encode import flatten, looks_flat
+from langchain_gravix_vision.images._fetch import PinnedBackend, fetch_url
+from langchain_gravix_vision.images._guard import ALLOWED_FORMATS
+from langchain_gravix_vision.images._paths import read_path
+from langchain_gravix_vision.images._policy import ImagePolicy, normalize_host
+from langchain_gravix_vision.images._prepare import (
     PreparedImage,
     load_image,
     prepare_image,
-    target_size,
 )
-from langchain_gravix_vision.images.sources import (
+from langchain_gravix_vision.images._raw import RawImage, sniff_mime_type
+from langchain_gravix_vision.images._resize import target_size
+from langchain_gravix_vision.images._sources import (
     ImageSource,
-    block_detail,
-    image_from_content_block,
-    is_image_block,
+    read_block,
+    read_bytes,
+    read_file_object,
     read_source,
+    read_string,
+    source_kind,
+)
+from langchain_gravix_vision.images._urls import (
+    blocked_reason,
+    check_url,
+    parse_ip_host,
 )
 
 __all__ = [
+    "ALLOWED_FORMATS",
+    "BlockSource",
     "ImagePolicy",
     "ImageSource",
+    "PinnedBackend",
     "PreparedImage",
-    "block_detail",
+    "RawImage",
+    "blocked_reason",
+    "check_url",
+    "decode_base64",
     "fetch_url",
-    "image_from_content_block",
+    "flatten",
     "is_image_block",
     "load_image",
+    "looks_flat",
+    "normalize_host",
+    "parse_image_block",
+    "parse_ip_host",
     "prepare_image",
+    "read_block",
+    "read_bytes",
+    "read_data_url",
+    "read_file_object",
+    "read_path",
     "read_source",
+    "read_string",
+    "sniff_mime_type",
+    "source_kind",
     "target_size",
 ]

@@ -1,8 +1,9 @@
-"""VisionTool: the one base the three tools share.
+"""VisionTool: the one base the tools share.
 
 It owns the flow: tool args -> image source -> policy -> preprocessing ->
 content block -> model (structured output) -> validated result, with one repair
-retry, truncation handling and error mapping to ``ToolException``.
+retry, one retry on truncation and error mapping to ``ToolException``. A
+subclass states its types, a name, a description and its prompts; nothing else.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
-from collections.abc import Callable, Generator
-from typing import Any, ClassVar, Literal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
 
 import openai
 from langchain_core.callbacks import (
@@ -22,26 +24,46 @@ from langchain_core.callbacks import (
 from langchain_core.exceptions import OutputParserException
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
-from langchain_core.runnables import RunnableConfig
+from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import BaseTool, ToolException
 from langchain_core.tools.base import ToolExceptionHandlerOutput
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+)
 from pydantic.v1 import ValidationError as ValidationErrorV1
 
+from langchain_gravix_vision._text import redact, short
 from langchain_gravix_vision.errors import (
     GravixVisionError,
     ModelOutputError,
     ModelResponseError,
+    failure_message,
 )
-from langchain_gravix_vision.images import ImagePolicy, PreparedImage, prepare_image
-from langchain_gravix_vision.images.sources import read_source, read_string
-from langchain_gravix_vision.profiles import ImageResolution, get_image_resolution
+from langchain_gravix_vision.images import (
+    ImagePolicy,
+    PreparedImage,
+    prepare_image,
+    read_source,
+    read_string,
+)
+from langchain_gravix_vision.profiles import (
+    DEFAULT_MODEL,
+    ImageResolution,
+    SupportsImageResolution,
+    get_image_resolution,
+)
 from langchain_gravix_vision.tools.prompts import REPAIR_PROMPT
-from langchain_gravix_vision.tools.schemas import ImageArgs
+from langchain_gravix_vision.tools.schemas import ImageArgs, VisionResult
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_VISION_MODEL = "qwen2.5vl:7b"
+ArgsT = TypeVar("ArgsT", bound=ImageArgs)
+ResultT = TypeVar("ResultT", bound=VisionResult)
 
 # Raised by the model call itself when the answer is unusable (openai's parse()
 # validates json_schema answers and refuses cut-off ones): the retry policy
@@ -59,21 +81,31 @@ def _validation_message(error: ValidationError | ValidationErrorV1) -> str:
     problems = "; ".join(
         str(e.get("msg", "")).removeprefix("Value error, ") for e in error.errors()
     )
-    return f"invalid_arguments: {_short(problems, 300)}"
+    return f"invalid_arguments: {short(problems, 300)}"
 
 
-class VisionTool(BaseTool):
-    """Base of the vision tools; subclasses set a schema, prompts and a result type.
+@dataclass(frozen=True)
+class _Attempt:
+    """One model call to make: its token budget, messages and why it is made."""
 
-    Subclasses define ``name``, ``description``, ``args_schema``,
-    ``result_schema``, ``system_prompt`` and :meth:`user_prompt` (plus
-    :meth:`finish` to post-process a result) and nothing else.
+    budget: int
+    messages: list[BaseMessage]
+    kind: Literal["first", "longer", "repair"] = "first"
+
+
+class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
+    """Base of the vision tools, typed by their arguments and their result.
+
+    A subclass sets ``name``, ``description``, ``args_schema`` (``ArgsT``),
+    ``answer_schema`` (what the model is asked for), ``system_prompt`` and
+    :meth:`user_prompt`; :meth:`finish` turns the answer into ``ResultT``
+    when the two differ.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     llm: BaseChatModel | None = None
-    """Vision model; defaults to ``ChatGravixVision(model="qwen2.5vl:7b")``."""
+    """Vision model; defaults to ``ChatGravixVision(model=DEFAULT_MODEL)``."""
 
     image_policy: ImagePolicy = Field(default_factory=ImagePolicy)
     """Where images may come from and how they are prepared."""
@@ -92,149 +124,99 @@ class VisionTool(BaseTool):
         bool | str | Callable[[ValidationError | ValidationErrorV1], str] | None
     ) = _validation_message
 
-    result_schema: ClassVar[type[BaseModel]]
+    answer_schema: ClassVar[type[BaseModel]]
     system_prompt: ClassVar[str]
+
+    _runnables: dict[tuple[int, int], Runnable] = PrivateAttr(default_factory=dict)
 
     # ------------------------------------------------------------ subclass API
 
-    def user_prompt(self, **task: Any) -> str:
-        """The user prompt for one call, from the task arguments."""
+    def user_prompt(self, args: ArgsT) -> str:
+        """The user prompt for one call."""
         raise NotImplementedError
 
-    def finish(self, result: BaseModel, **task: Any) -> BaseModel:
-        """Post-process a validated result (default: unchanged)."""
-        return result
+    def finish(self, answer: BaseModel, args: ArgsT) -> ResultT:
+        """Turn the validated answer into the result (default: it is the result)."""
+        return cast(ResultT, answer)
 
-    # ------------------------------------------------------------ the flow
+    # ------------------------------------------------------------ preparation
 
-    def _model(self, max_tokens: int) -> BaseChatModel:
-        """The vision model with this tool's settings, images already prepared."""
-        llm = self.llm
-        if llm is None:
+    def _llm(self) -> BaseChatModel:
+        if self.llm is None:
             from langchain_gravix_vision.chat_models import ChatGravixVision
 
             try:
-                llm = ChatGravixVision(model=DEFAULT_VISION_MODEL)
+                self.llm = ChatGravixVision(model=DEFAULT_MODEL)
             except ValueError as err:
                 raise ToolException(str(err)) from None
-            self.llm = llm
-        update: dict[str, Any] = {}
-        fields = type(llm).model_fields
-        if "image_policy" in fields:
-            update["image_policy"] = None  # this tool already applied its policy
-        if "max_tokens" in fields:
-            update["max_tokens"] = max_tokens
-        if "temperature" in fields and self.temperature is not None:
-            update["temperature"] = self.temperature
-        return llm.model_copy(update=update) if update else llm
+        return self.llm
 
     def _resolution(self) -> ImageResolution:
-        llm = self.llm
-        model = getattr(llm, "model_name", None) or DEFAULT_VISION_MODEL
-        return get_image_resolution(model, getattr(llm, "image_resolution", None))
+        """The resolution the model's server uses, asked of the model itself."""
+        llm = self._llm()
+        if isinstance(llm, SupportsImageResolution):
+            return llm.get_image_resolution()
+        model = llm._get_ls_params().get("ls_model_name") or ""
+        return get_image_resolution(model)
 
-    def _prepare(self, source: ImageArgs) -> PreparedImage:
-        """Read the one image source (a URL field is never read as a path)."""
+    def _prepare(self, args: ArgsT) -> PreparedImage:
+        """Read the one image source (a URL argument is never read as a path)."""
         policy = self.image_policy
         raw = (
-            read_string(source.image_url, policy, allow_path=False)
-            if source.image_url
-            else read_source(source.image_path or "", policy)
+            read_string(args.image_url, policy, allow_path=False)
+            if args.image_url
+            else read_source(args.image_path or "", policy)
         )
         return prepare_image(raw, policy=policy, resolution=self._resolution())
 
-    def _messages(
-        self, image: PreparedImage, task: dict[str, Any]
-    ) -> list[BaseMessage]:
-        return [
+    def _first(self, image: PreparedImage, args: ArgsT) -> _Attempt:
+        messages: list[BaseMessage] = [
             SystemMessage(self.system_prompt),
             HumanMessage(
                 [
-                    {"type": "text", "text": self.user_prompt(**task)},
-                    image.to_content_block(),
+                    {"type": "text", "text": self.user_prompt(args)},
+                    image.to_message_block(),
                 ]
             ),
         ]
+        return _Attempt(self.max_tokens, messages)
 
-    def _structured(self, max_tokens: int) -> Any:
-        return self._model(max_tokens).with_structured_output(
-            self.result_schema, include_raw=True
-        )
+    def _structured(self, budget: int) -> Runnable:
+        """The model with this tool's settings and schema (built once per budget)."""
+        llm = self._llm()
+        key = (id(llm), budget)
+        if key not in self._runnables:
+            update: dict[str, Any] = {}
+            fields = type(llm).model_fields
+            if "max_tokens" in fields:
+                update["max_tokens"] = budget
+            if "temperature" in fields and self.temperature is not None:
+                update["temperature"] = self.temperature
+            model = llm.model_copy(update=update) if update else llm
+            self._runnables[key] = model.with_structured_output(
+                self.answer_schema, include_raw=True
+            )
+        return self._runnables[key]
 
-    def _check(
-        self, output: dict[str, Any], messages: list[BaseMessage]
-    ) -> tuple[BaseModel | None, list[BaseMessage] | None, bool]:
-        """Return (result, repair messages, truncated) for one model answer."""
-        raw = output.get("raw")
-        parsed = output.get("parsed")
-        error = output.get("parsing_error")
-        if isinstance(parsed, BaseModel) and error is None:
-            return parsed, None, False
-        finish = getattr(raw, "response_metadata", {}).get("finish_reason")
-        if finish == "length" or isinstance(error, openai.LengthFinishReasonError):
-            return None, None, True
-        repair: list[BaseMessage] = list(messages)
-        if isinstance(raw, AIMessage):
-            repair.append(AIMessage(raw.text))
-        note = _short(error or "no JSON object in the answer")
-        repair.append(HumanMessage(REPAIR_PROMPT.format(error=note)))
-        return None, repair, False
+    # ------------------------------------------------------------ retry policy
 
-    def _attempts(
-        self, messages: list[BaseMessage]
-    ) -> Generator[tuple[int, list[BaseMessage]], dict[str, Any], tuple[Any, bool]]:
-        """The retry policy, free of I/O: yields (token budget, messages) to send.
+    def _next(
+        self, attempt: _Attempt, output: dict[str, Any], first: _Attempt
+    ) -> BaseModel | _Attempt:
+        """The answer when it is usable, else the one retry to make.
 
         One call; then either one retry with a doubled budget (the answer was
         cut off) or one repair retry (the answer did not validate).
         """
-        budget = self.max_tokens
-        result, repair, truncated = self._check((yield budget, messages), messages)
-        if truncated:
-            result, _, truncated = self._check((yield budget * 2, messages), messages)
-        elif repair is not None:
-            result, _, truncated = self._check((yield budget, repair), messages)
-        return result, truncated
-
-    def _run_flow(
-        self, source: ImageArgs, task: dict[str, Any], config: RunnableConfig
-    ) -> tuple[str, BaseModel]:
-        attempts = self._attempts(self._messages(self._prepare(source), task))
-        budget, messages = next(attempts)
-        try:
-            while True:
-                runnable = self._structured(budget)
-                try:
-                    output = runnable.invoke(messages, config)
-                except Exception as exc:  # sorted by _as_output
-                    output = _as_output(exc)
-                budget, messages = attempts.send(output)
-        except StopIteration as done:
-            result, truncated = done.value
-            return self._done(result, truncated, task)
-
-    async def _arun_flow(
-        self, source: ImageArgs, task: dict[str, Any], config: RunnableConfig
-    ) -> tuple[str, BaseModel]:
-        image = await asyncio.to_thread(self._prepare, source)
-        attempts = self._attempts(self._messages(image, task))
-        budget, messages = next(attempts)
-        try:
-            while True:
-                runnable = self._structured(budget)
-                try:
-                    output = await runnable.ainvoke(messages, config)
-                except Exception as exc:  # sorted by _as_output
-                    output = _as_output(exc)
-                budget, messages = attempts.send(output)
-        except StopIteration as done:
-            result, truncated = done.value
-            return self._done(result, truncated, task)
-
-    def _done(
-        self, result: BaseModel | None, truncated: bool, task: dict[str, Any]
-    ) -> tuple[str, BaseModel]:
-        if result is None:
+        raw, parsed = output.get("raw"), output.get("parsed")
+        error = output.get("parsing_error")
+        if isinstance(parsed, BaseModel) and error is None:
+            return parsed
+        finish = getattr(raw, "response_metadata", {}).get("finish_reason")
+        truncated = finish == "length" or isinstance(
+            error, openai.LengthFinishReasonError
+        )
+        if attempt.kind != "first":
             reason = (
                 "the answer was cut off even with a doubled token budget"
                 if truncated
@@ -242,58 +224,104 @@ class VisionTool(BaseTool):
             )
             msg = f"The vision model's output was unusable: {reason}."
             raise ModelOutputError(msg)
-        final = self.finish(result, **task)
-        return final.to_content(), final  # type: ignore[attr-defined]
+        if truncated:
+            return _Attempt(first.budget * 2, first.messages, "longer")
+        repair = list(first.messages)
+        if isinstance(raw, AIMessage):
+            repair.append(AIMessage(raw.text))
+        note = short(error or "no JSON object in the answer", 300)
+        repair.append(HumanMessage(REPAIR_PROMPT.format(error=note)))
+        return _Attempt(first.budget, repair, "repair")
 
-    def _secrets(self) -> list[str]:
-        """Values that must never reach a message: the model's API key."""
-        key = getattr(self.llm, "gravix_api_key", None)
-        return [key.get_secret_value()] if isinstance(key, SecretStr) else []
+    def _result(self, step: BaseModel | _Attempt, args: ArgsT) -> tuple[str, ResultT]:
+        if isinstance(step, _Attempt):  # _next raises first; kept for the type
+            raise ModelOutputError("The vision model's output was unusable.")
+        result = self.finish(step, args)
+        return result.to_content(), result
+
+    def _call(self, attempt: _Attempt, config: RunnableConfig) -> dict[str, Any]:
+        try:
+            return self._structured(attempt.budget).invoke(attempt.messages, config)
+        except Exception as exc:  # sorted by _as_output
+            return _as_output(exc)
+
+    async def _acall(self, attempt: _Attempt, config: RunnableConfig) -> dict[str, Any]:
+        try:
+            runnable = self._structured(attempt.budget)
+            return await runnable.ainvoke(attempt.messages, config)
+        except Exception as exc:  # sorted by _as_output
+            return _as_output(exc)
+
+    def _flow(self, args: ArgsT, config: RunnableConfig) -> tuple[str, ResultT]:
+        first = self._first(self._prepare(args), args)
+        step = self._next(first, self._call(first, config), first)
+        if isinstance(step, _Attempt):
+            step = self._next(step, self._call(step, config), first)
+        return self._result(step, args)
+
+    async def _aflow(self, args: ArgsT, config: RunnableConfig) -> tuple[str, ResultT]:
+        first = self._first(await asyncio.to_thread(self._prepare, args), args)
+        step = self._next(first, await self._acall(first, config), first)
+        if isinstance(step, _Attempt):
+            step = self._next(step, await self._acall(step, config), first)
+        return self._result(step, args)
 
     # ------------------------------------------------------------ BaseTool
 
-    def _run(
-        self,
-        image_path: str | None = None,
-        image_url: str | None = None,
-        run_manager: CallbackManagerForToolRun | None = None,
-        **task: Any,
-    ) -> tuple[str, BaseModel]:
-        config: RunnableConfig = (
-            {"callbacks": run_manager.get_child()} if run_manager else {}
-        )
-        try:
-            return self._run_flow(
-                ImageArgs(image_path=image_path, image_url=image_url), task, config
+    def _args(self, kwargs: dict[str, Any]) -> ArgsT:
+        """The validated arguments, defaults filled in from the schema."""
+        schema = cast(type[ImageArgs], self.args_schema)
+        return cast(ArgsT, schema.model_validate(kwargs))
+
+    def _secrets(self) -> list[str]:
+        """Values that must never reach a message: the model's secrets."""
+        llm = self.llm
+        if llm is None:
+            return []
+        values = (getattr(llm, name, None) for name in llm.lc_secrets)
+        return [v.get_secret_value() for v in values if isinstance(v, SecretStr)]
+
+    def _failure(self, exc: Exception) -> ToolException:
+        """A short, path-free, secret-free ``ToolException`` for any failure."""
+        message = failure_message(exc)
+        if message is None:
+            logger.error("vision tool: unexpected %s", type(exc).__name__, exc_info=exc)
+            message = (
+                f"internal_error: unexpected {type(exc).__name__} in the vision tool; "
+                "try another image or report the problem."
             )
+        message = redact(message, self._secrets())
+        logger.info("vision tool failed: %s", message)
+        return ToolException(message)
+
+    @contextmanager
+    def _failures(self) -> Iterator[None]:
+        """Turn every failure into a short, safe ``ToolException``."""
+        try:
+            yield
         except ToolException:
             raise
         except Exception as exc:
-            raise _tool_exception(exc, self._secrets()) from None
+            raise self._failure(exc) from None
+
+    def _run(
+        self, run_manager: CallbackManagerForToolRun | None = None, **kwargs: Any
+    ) -> tuple[str, ResultT]:
+        with self._failures():
+            return self._flow(self._args(kwargs), _config(run_manager))
 
     async def _arun(
-        self,
-        image_path: str | None = None,
-        image_url: str | None = None,
-        run_manager: AsyncCallbackManagerForToolRun | None = None,
-        **task: Any,
-    ) -> tuple[str, BaseModel]:
-        config: RunnableConfig = (
-            {"callbacks": run_manager.get_child()} if run_manager else {}
-        )
-        try:
-            return await self._arun_flow(
-                ImageArgs(image_path=image_path, image_url=image_url), task, config
-            )
-        except ToolException:
-            raise
-        except Exception as exc:
-            raise _tool_exception(exc, self._secrets()) from None
+        self, run_manager: AsyncCallbackManagerForToolRun | None = None, **kwargs: Any
+    ) -> tuple[str, ResultT]:
+        with self._failures():
+            return await self._aflow(self._args(kwargs), _config(run_manager))
 
 
-def _short(error: object, limit: int = 300) -> str:
-    text = str(error)
-    return text if len(text) <= limit else text[:limit] + "..."
+def _config(
+    run_manager: CallbackManagerForToolRun | AsyncCallbackManagerForToolRun | None,
+) -> RunnableConfig:
+    """The config for the model call: the tool run's child callbacks."""
+    return {"callbacks": run_manager.get_child()} if run_manager else {}
 
 
 def _as_output(exc: Exception) -> dict[str, Any]:
@@ -311,57 +339,4 @@ def _as_output(exc: Exception) -> dict[str, Any]:
     raise ModelResponseError(msg) from exc
 
 
-_SECRET_SHAPES = re.compile(r"(?i)\bbearer\s+\S+|\bsk-[A-Za-z0-9_\-]{6,}")
-
-
-def _redact(text: str, secrets: list[str]) -> str:
-    """Remove the API key and anything shaped like a key or bearer token."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "[REDACTED]")
-    return _SECRET_SHAPES.sub("[REDACTED]", text)
-
-
-def _tool_exception(exc: Exception, secrets: list[str]) -> ToolException:
-    """A short, path-free, secret-free ``ToolException`` for any failure."""
-    message = _tool_message(exc)
-    if message is None:
-        logger.error("vision tool: unexpected %s", type(exc).__name__, exc_info=exc)
-        message = (
-            f"internal_error: unexpected {type(exc).__name__} in the vision tool; "
-            "try another image or report the problem."
-        )
-    message = _redact(message, secrets)
-    logger.info("vision tool failed: %s", message)
-    return ToolException(message)
-
-
-def _tool_message(exc: BaseException) -> str | None:
-    if isinstance(exc, GravixVisionError):
-        return f"{exc.code}: {exc}"
-    if isinstance(exc, openai.RateLimitError):
-        return "rate_limited: the vision API is rate limited; wait and retry."
-    if isinstance(exc, openai.AuthenticationError):
-        return "model_error: the vision API rejected the API key (HTTP 401)."
-    if isinstance(exc, openai.APIStatusError):
-        return (
-            f"model_error: the vision API answered HTTP {exc.status_code}: "
-            f"{_short(_api_message(exc), 200)}"
-        )
-    if isinstance(exc, openai.APITimeoutError):
-        return "model_error: the vision API timed out; retry later."
-    if isinstance(exc, openai.APIConnectionError):
-        return "model_error: could not reach the vision API; retry later."
-    if isinstance(exc, ValidationError):
-        return f"invalid_model_output: {_short(exc, 200)}"
-    return None
-
-
-def _api_message(exc: openai.APIStatusError) -> str:
-    body = exc.body
-    if isinstance(body, dict):
-        inner = body.get("error", body)
-        if isinstance(inner, dict):
-            return str(inner.get("message") or inner)
-        return str(inner)
-    return str(exc.message)
+__all__ = ["VisionTool"]

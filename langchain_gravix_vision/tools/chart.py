@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel
 
 from langchain_gravix_vision.tools.base import VisionTool
@@ -11,7 +9,7 @@ from langchain_gravix_vision.tools.prompts import CHART_SYSTEM, chart_prompt
 from langchain_gravix_vision.tools.schemas import ChartData, ReadChartArgs
 
 
-class ReadChartTool(VisionTool):
+class ReadChartTool(VisionTool[ReadChartArgs, ChartData]):
     """Extract a chart's type, title, axes, series and a DePlot-style table.
 
     Example:
@@ -38,10 +36,10 @@ class ReadChartTool(VisionTool):
         "answer a question from the data."
     )
     args_schema: type[BaseModel] = ReadChartArgs
-    result_schema = ChartData
+    answer_schema = ChartData
     system_prompt = CHART_SYSTEM
     temperature: float | None = 0.0
 
-    def user_prompt(self, **task: Any) -> str:
+    def user_prompt(self, args: ReadChartArgs) -> str:
         """Prompt from ``question``."""
-        return chart_prompt(task.get("question"))
+        return chart_prompt(args)

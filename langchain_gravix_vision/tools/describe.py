@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel
 
 from langchain_gravix_vision.tools.base import VisionTool
@@ -11,7 +9,7 @@ from langchain_gravix_vision.tools.prompts import DESCRIBE_SYSTEM, describe_prom
 from langchain_gravix_vision.tools.schemas import DescribeImageArgs, ImageDescription
 
 
-class DescribeImageTool(VisionTool):
+class DescribeImageTool(VisionTool[DescribeImageArgs, ImageDescription]):
     """Describe an image (caption, objects, people, visible text) or answer a question.
 
     Example:
@@ -31,9 +29,9 @@ class DescribeImageTool(VisionTool):
         "to transcribe documents use extract_text."
     )
     args_schema: type[BaseModel] = DescribeImageArgs
-    result_schema = ImageDescription
+    answer_schema = ImageDescription
     system_prompt = DESCRIBE_SYSTEM
 
-    def user_prompt(self, **task: Any) -> str:
+    def user_prompt(self, args: DescribeImageArgs) -> str:
         """Prompt from ``question`` and ``detail_level``."""
-        return describe_prompt(task.get("question"), task.get("detail_level", "brief"))
+        return describe_prompt(args)

@@ -48,11 +48,6 @@ class ImageArgs(BaseModel):
             raise ValueError(msg)
         return self
 
-    @property
-    def source(self) -> str:
-        """The one image source given."""
-        return self.image_path or self.image_url or ""
-
 
 class DescribeImageArgs(ImageArgs):
     """Arguments of ``describe_image``."""
@@ -92,7 +87,19 @@ class ExtractTextArgs(ImageArgs):
 # ---------------------------------------------------------------- results
 
 
-class ImageDescription(BaseModel):
+class VisionResult(BaseModel):
+    """Base of the tools' results: validated data that can speak to an LLM.
+
+    A result that came back as a dict (a LangGraph checkpoint, JSON) turns back
+    into its class with ``model_validate``.
+    """
+
+    def to_content(self) -> str:
+        """Concise text for the calling LLM."""
+        raise NotImplementedError
+
+
+class ImageDescription(VisionResult):
     """What an image shows."""
 
     caption: str = Field(description="One sentence saying what the image shows.")
@@ -145,7 +152,7 @@ class ChartSeries(BaseModel):
     points: list[ChartPoint]
 
 
-class ChartData(BaseModel):
+class ChartData(VisionResult):
     """The data behind a chart, DePlot-style."""
 
     chart_type: Literal[
@@ -193,7 +200,7 @@ class TextReading(BaseModel):
     has_table: bool = Field(default=False, description="Whether a table is present.")
 
 
-class ExtractedText(TextReading):
+class ExtractedText(TextReading, VisionResult):
     """Text extracted from an image, marked as untrusted data."""
 
     output_format: Literal["plain", "markdown"] = "plain"

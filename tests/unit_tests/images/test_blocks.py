@@ -9,10 +9,10 @@ import pytest
 
 from langchain_gravix_vision.errors import ImageSourceNotAllowed, InvalidImageData
 from langchain_gravix_vision.images import (
-    block_detail,
-    image_from_content_block,
+    ImagePolicy,
     is_image_block,
     load_image,
+    parse_image_block,
 )
 
 from ._imaging import png_bytes
@@ -44,15 +44,16 @@ BASE64_BLOCKS: list[dict[str, Any]] = [
 @pytest.mark.parametrize("block", URL_BLOCKS)
 def test_url_blocks_give_the_url(block: dict[str, Any]) -> None:
     assert is_image_block(block)
-    assert image_from_content_block(block) == URL
+    source = parse_image_block(block)
+    assert (source.kind, source.value) == ("url", URL)
 
 
 @pytest.mark.parametrize("block", BASE64_BLOCKS)
 def test_base64_blocks_load(block: dict[str, Any], socket_disabled: None) -> None:
     assert is_image_block(block)
-    payload = image_from_content_block(block)
-    assert isinstance(payload, str)
-    assert payload.startswith("data:")
+    source = parse_image_block(block)
+    assert source.kind in ("base64", "url")
+    assert isinstance(source.value, str)
     image = load_image(block)
     assert image.original_size == (30, 20)
     assert image.source_format == "PNG"
@@ -60,7 +61,7 @@ def test_base64_blocks_load(block: dict[str, Any], socket_disabled: None) -> Non
 
 def test_raw_bytes_in_a_base64_field_are_returned_as_bytes() -> None:
     block = {"type": "image", "base64": PNG}
-    assert image_from_content_block(block) == PNG
+    assert parse_image_block(block).value == PNG
     assert load_image(block).sent_size == (30, 20)
 
 
@@ -87,13 +88,20 @@ def test_declared_mime_that_lies_is_invalid(block: dict[str, Any]) -> None:
 
 def test_malformed_mime_type_is_invalid() -> None:
     with pytest.raises(InvalidImageData, match="mime type"):
-        image_from_content_block({"type": "image", "base64": B64, "mime_type": "a,b"})
+        parse_image_block({"type": "image", "base64": B64, "mime_type": "a,b"})
 
 
-def test_block_url_is_never_read_as_a_local_path(socket_disabled: None) -> None:
-    for url in ("cat.png", "/etc/passwd", "file:///etc/passwd"):
+def test_block_path_is_read_only_under_the_policy_roots(
+    tmp_path: Any, socket_disabled: None
+) -> None:
+    """One rule on every route: a block's URL may be a path inside the roots."""
+    (tmp_path / "cat.png").write_bytes(PNG)
+    policy = ImagePolicy(allowed_roots=(tmp_path,))
+    inside = {"type": "image", "url": str(tmp_path / "cat.png")}
+    assert load_image(inside, policy=policy).original_size == (30, 20)
+    for url in ("/etc/passwd", "file:///etc/passwd", "../cat.png"):
         with pytest.raises(ImageSourceNotAllowed):
-            load_image({"type": "image", "url": url})
+            load_image({"type": "image", "url": url}, policy=policy)
 
 
 def test_block_url_goes_through_the_ssrf_checks(socket_disabled: None) -> None:
@@ -114,7 +122,7 @@ def test_block_url_goes_through_the_ssrf_checks(socket_disabled: None) -> None:
 def test_file_id_blocks_are_refused_clearly(block: dict[str, Any]) -> None:
     assert is_image_block(block)
     with pytest.raises(ImageSourceNotAllowed, match="base64 or"):
-        image_from_content_block(block)
+        parse_image_block(block)
 
 
 @pytest.mark.parametrize(
@@ -134,9 +142,9 @@ def test_non_image_blocks_are_not_recognised(block: object) -> None:
 
 def test_extracting_from_a_non_image_block_is_invalid() -> None:
     with pytest.raises(InvalidImageData, match="not an image content block"):
-        image_from_content_block({"type": "text", "text": "hi"})
+        parse_image_block({"type": "text", "text": "hi"})
     with pytest.raises(InvalidImageData, match="non-empty string"):
-        image_from_content_block({"type": "image", "url": ""})
+        parse_image_block({"type": "image", "url": ""})
 
 
 @pytest.mark.parametrize(
@@ -152,4 +160,18 @@ def test_extracting_from_a_non_image_block_is_invalid() -> None:
 def test_block_detail_is_found_wherever_given(
     block: dict[str, Any], expected: str | None
 ) -> None:
-    assert block_detail(block) == expected
+    assert parse_image_block(block).detail == expected
+
+
+def test_prepared_blocks_are_marked_only_by_this_process() -> None:
+    image = load_image(PNG)
+    block = image.to_message_block("low")
+    source = parse_image_block(block)
+    assert source.prepared
+    assert source.kind == "base64"
+    assert (source.mime_type, source.detail) == ("image/png", "low")
+    forged = {**block, "extras": {"gravix_prepared": "guess"}}
+    assert not parse_image_block(forged).prepared
+    # A marked block that is not base64 (a path or URL) is never trusted.
+    url_block = {"type": "image", "url": "cat.png", "extras": block["extras"]}
+    assert not parse_image_block(url_block).prepared

@@ -24,13 +24,15 @@ from langchain_gravix_vision.errors import (
     ImageTooLarge,
     UnsupportedImageFormat,
 )
-from langchain_gravix_vision.images import ImagePolicy, fetch_url, load_image
-from langchain_gravix_vision.images import fetch as fetch_module
-from langchain_gravix_vision.images.fetch import (
+from langchain_gravix_vision.images import (
+    ImagePolicy,
     blocked_reason,
     check_url,
+    fetch_url,
+    load_image,
     parse_ip_host,
 )
+from langchain_gravix_vision.images import _fetch as fetch_module
 
 from ._imaging import png_bytes
 from ._server import (
@@ -430,7 +432,7 @@ def test_https_is_pinned_and_still_verifies_the_host_name(
         capture_output=True,
     )  # fmt: skip
     client_context = ssl.create_default_context(cafile=str(cert))
-    monkeypatch.setattr(fetch_module, "_ssl_context", lambda: client_context)
+    monkeypatch.setattr(fetch_module, "ssl_context", lambda: client_context)
     server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server_context.load_cert_chain(str(cert), str(key))
     with local_server(tls=server_context) as running:

@@ -17,8 +17,13 @@ from langchain_gravix_vision.errors import (
     InvalidImageData,
     UnsupportedImageFormat,
 )
-from langchain_gravix_vision.images import ImagePolicy, PreparedImage, load_image
-from langchain_gravix_vision.images.prepare import looks_flat, target_size
+from langchain_gravix_vision.images import (
+    ImagePolicy,
+    PreparedImage,
+    load_image,
+    looks_flat,
+    target_size,
+)
 from langchain_gravix_vision.profiles import (
     DEFAULT_RESOLUTION,
     GEMMA3_RESOLUTION,

@@ -16,9 +16,14 @@ from langchain_gravix_vision.errors import (
     ImageTooLarge,
     InvalidImageData,
 )
-from langchain_gravix_vision.images import ImagePolicy, load_image
-from langchain_gravix_vision.images import sources as sources_module
-from langchain_gravix_vision.images.sources import read_path, sniff_mime_type
+from langchain_gravix_vision.images import (
+    ImagePolicy,
+    _data_urls,
+    _paths,
+    load_image,
+    read_path,
+    sniff_mime_type,
+)
 
 from ._imaging import png_bytes
 
@@ -134,7 +139,7 @@ def test_fifo_swapped_in_after_the_stat_check_cannot_hang(
             return regular
         return real_stat(path, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(sources_module.os, "stat", fake_stat)
+    monkeypatch.setattr(_paths.os, "stat", fake_stat)
     with pytest.raises(ImageSourceNotAllowed, match="changed while"):
         read_path(str(fifo), ImagePolicy(allowed_roots=(layout["root"],)))
 
@@ -327,7 +332,7 @@ def test_oversize_base64_is_refused_before_decoding(
     def must_not_decode(*args: object, **kwargs: object) -> bytes:
         raise AssertionError("decoded before the size check")
 
-    monkeypatch.setattr(sources_module.base64, "b64decode", must_not_decode)
+    monkeypatch.setattr(_data_urls.base64, "b64decode", must_not_decode)
     policy = ImagePolicy(max_source_bytes=1000)
     with pytest.raises(ImageTooLarge, match="max_source_bytes"):
         load_image("data:image/png;base64," + "A" * 4000, policy=policy)

@@ -29,17 +29,6 @@ def normalize_host(host: str) -> str:
         return value
 
 
-def short(value: object, limit: int = 60) -> str:
-    """Return ``str(value)`` cut to ``limit`` characters, for error messages.
-
-    Example:
-        >>> short("x" * 100, 10)
-        'xxxxxxxxx…'
-    """
-    text = str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 class ImagePolicy(BaseModel):
     """Where images may come from and how big they may be, plus how to re-encode them.
 
@@ -138,4 +127,4 @@ class ImagePolicy(BaseModel):
         return normalize_host(host) in self.allowed_hosts
 
 
-__all__ = ["ImagePolicy", "normalize_host", "short"]
+__all__ = ["ImagePolicy", "normalize_host"]

@@ -1,15 +1,10 @@
-"""SSRF-safe image download: URL checks, per-connection IP validation and pinning, caps.
+"""SSRF-safe image download: per-connection IP validation and pinning, caps, deadline.
 
-Two layers, so the checks hold whether or not DNS is involved:
-
-* ``check_url`` runs on the URL of every hop (no DNS): http/https only, no
-  credentials, ``localhost`` names and literal IPs (including decimal, octal
-  and hex IPv4 forms such as ``2130706433`` or ``0x7f.1``) must be public
-  unless the host is in ``ImagePolicy.allowed_hosts``.
-* ``PinnedBackend.connect_tcp`` (the httpcore connection layer) resolves the
-  host, rejects the connection if ANY answer is non-public, and connects to a
-  checked IP itself, so a DNS rebind between check and connect cannot happen.
-  TLS still verifies the host name (httpcore wraps the stream afterwards).
+``PinnedBackend.connect_tcp`` (the httpcore connection layer) resolves the
+host, rejects the connection if ANY answer is non-public, and connects to a
+checked IP itself, so a DNS rebind between check and connect cannot happen.
+TLS still verifies the host name (httpcore wraps the stream afterwards). Every
+hop's URL goes through ``check_url`` first.
 
 Redirects are followed by hand (``max_redirects``), bodies are read raw
 (``Accept-Encoding: identity``, never decompressed) with a streaming byte cap,
@@ -18,10 +13,8 @@ and one deadline (``fetch_timeout``) bounds the whole download.
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import socket
-import ssl
 import time
 import typing
 import urllib.parse
@@ -30,30 +23,16 @@ from collections.abc import Iterable
 import httpcore
 import httpx
 
+from langchain_gravix_vision._http import ssl_context
+from langchain_gravix_vision._text import short
 from langchain_gravix_vision.errors import (
     ImageFetchError,
     ImageSourceNotAllowed,
     ImageTooLarge,
 )
-from langchain_gravix_vision.images.policy import ImagePolicy, normalize_host, short
+from langchain_gravix_vision.images._policy import ImagePolicy
+from langchain_gravix_vision.images._urls import blocked_reason, check_url
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-_METADATA_IPS = frozenset(
-    ipaddress.ip_address(a)
-    for a in (
-        "169.254.169.254",  # AWS, GCP, Azure, OpenStack, ...
-        "169.254.170.2",  # AWS ECS task metadata
-        "fd00:ec2::254",  # AWS IMDS over IPv6
-        "100.100.100.200",  # Alibaba Cloud
-    )
-)
-_CGNAT = ipaddress.IPv4Network("100.64.0.0/10")
-_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
-_NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
-_BLOCKED_NAMES = frozenset(
-    {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
-)
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _HEADERS = {
     "Accept": "image/*,*/*;q=0.5",
@@ -61,163 +40,6 @@ _HEADERS = {
     "User-Agent": "langchain-gravix-vision",
 }
 _CHUNK = 64 * 1024
-
-
-def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    """Return the IPv4 address an IPv6 form carries (mapped, NAT64, 6to4, Teredo)."""
-    if ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped
-    if ip in _NAT64:
-        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-    if ip.sixtofour is not None:
-        return ip.sixtofour
-    if ip.teredo is not None:
-        return ip.teredo[1]
-    if 1 < int(ip) < 2**32:  # deprecated IPv4-compatible ::a.b.c.d
-        return ipaddress.IPv4Address(int(ip))
-    return None
-
-
-def blocked_reason(ip: IPAddress) -> str | None:
-    """Return why ``ip`` must not be fetched from, or ``None`` if it is public.
-
-    IPv4 addresses carried inside IPv6 forms (``::ffff:a.b.c.d``, NAT64, 6to4,
-    Teredo) are unwrapped and checked.
-
-    Example:
-        >>> import ipaddress
-        >>> blocked_reason(ipaddress.ip_address("169.254.169.254"))
-        'cloud metadata'
-        >>> blocked_reason(ipaddress.ip_address("::ffff:10.0.0.1"))
-        'private (IPv4 inside IPv6)'
-        >>> blocked_reason(ipaddress.ip_address("8.8.8.8")) is None
-        True
-    """
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip in _NAT64_LOCAL:
-            return "private (local NAT64)"
-        inner = _embedded_ipv4(ip)
-        if inner is not None:
-            reason = blocked_reason(inner)
-            return None if reason is None else f"{reason} (IPv4 inside IPv6)"
-        if ip.scope_id:
-            ip = ipaddress.IPv6Address(str(ip).split("%", 1)[0])
-    checks: tuple[tuple[bool, str], ...] = (
-        (ip in _METADATA_IPS, "cloud metadata"),
-        (ip.is_unspecified, "unspecified"),
-        (ip.is_loopback, "loopback"),
-        (ip.is_link_local, "link-local"),
-        (ip.is_multicast, "multicast"),
-        (isinstance(ip, ipaddress.IPv4Address) and ip in _CGNAT, "shared (CGNAT)"),
-        (ip.is_private, "private"),
-        (ip.is_reserved, "reserved"),
-        (not ip.is_global, "non-public"),
-    )
-    return next((reason for hit, reason in checks if hit), None)
-
-
-def parse_ip_host(host: str) -> IPAddress | None:
-    """Parse a URL host as an IP address, including legacy IPv4 spellings.
-
-    Accepts what ``inet_aton`` accepts: 1 to 4 parts, each decimal, octal
-    (leading ``0``) or hex (``0x``), the last part filling the remaining bytes.
-
-    Example:
-        >>> [str(parse_ip_host(h)) for h in ("2130706433", "0177.0.0.1", "0x7f.1")]
-        ['127.0.0.1', '127.0.0.1', '127.0.0.1']
-        >>> parse_ip_host("example.com") is None
-        True
-    """
-    value = normalize_host(host)
-    try:
-        return ipaddress.ip_address(value)
-    except ValueError:
-        pass
-    parts = value.split(".")
-    if not 1 <= len(parts) <= 4:
-        return None
-    numbers: list[int] = []
-    for part in parts:
-        if part[:2] == "0x":
-            digits, base = part[2:] or "0", 16
-        elif len(part) > 1 and part[0] == "0":
-            digits, base = part[1:], 8
-        else:
-            digits, base = part, 10
-        if not digits.isascii() or not digits.isalnum():
-            return None
-        try:
-            numbers.append(int(digits, base))
-        except ValueError:
-            return None
-    *head, last = numbers
-    if any(n > 255 for n in head) or last >= 256 ** (4 - len(head)):
-        return None
-    total = last
-    for index, number in enumerate(head):
-        total += number << (8 * (3 - index))
-    return ipaddress.IPv4Address(total)
-
-
-def check_url(url: str, policy: ImagePolicy) -> str:
-    """Validate one URL (no DNS) and return the URL to request.
-
-    Raises ``ImageSourceNotAllowed`` for non-http(s) schemes, credentials,
-    ``localhost`` names and non-public literal IPs (unless the host is in
-    ``policy.allowed_hosts``). Legacy IPv4 spellings of public addresses are
-    rewritten to dotted-decimal form.
-
-    Example:
-        >>> check_url("https://example.com/cat.png", ImagePolicy())
-        'https://example.com/cat.png'
-        >>> check_url("http://0x7f.1/", ImagePolicy())
-        Traceback (most recent call last):
-        ...
-        langchain_gravix_vision.errors.ImageSourceNotAllowed: URL host 0x7f.1 is a loopback address; only public hosts are fetched. Add it to ImagePolicy.allowed_hosts if it is trusted.
-    """  # noqa: E501
-    try:
-        parts = urllib.parse.urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        raise ImageSourceNotAllowed(f"invalid URL {short(url)!r}: {exc}") from None
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https"):
-        raise ImageSourceNotAllowed(
-            f"URL scheme {short(scheme, 20)!r} is not allowed; only http and https"
-            " URLs are fetched"
-        )
-    if parts.username is not None or parts.password is not None:
-        raise ImageSourceNotAllowed(
-            "URLs with credentials (user:password@) are not fetched; use a URL"
-            " without them"
-        )
-    host = parts.hostname or ""
-    if not host:
-        raise ImageSourceNotAllowed(f"URL {short(url)!r} has no host")
-    if any(c.isspace() or not c.isprintable() for c in host):
-        raise ImageSourceNotAllowed(f"URL host {short(host)!r} is not valid")
-    if policy.host_allowed(host):
-        return url
-    name = normalize_host(host)
-    if name in _BLOCKED_NAMES or name.endswith(".localhost"):
-        raise ImageSourceNotAllowed(
-            f"URL host {short(host)} is a loopback name; only public hosts are"
-            " fetched. Add it to ImagePolicy.allowed_hosts if it is trusted."
-        )
-    ip = parse_ip_host(host)
-    if ip is None:
-        return url
-    reason = None if policy.host_allowed(str(ip)) else blocked_reason(ip)
-    if reason is not None:
-        raise ImageSourceNotAllowed(
-            f"URL host {short(host)} is a {reason} address; only public hosts are"
-            " fetched. Add it to ImagePolicy.allowed_hosts if it is trusted."
-        )
-    if name == str(ip):
-        return url
-    canonical = f"[{ip}]" if ip.version == 6 else str(ip)
-    netloc = canonical if port is None else f"{canonical}:{port}"
-    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
 
 class _DeadlineStream(httpcore.NetworkStream):
@@ -319,18 +141,16 @@ class PinnedBackend(httpcore.SyncBackend):
         raise error
 
 
-@functools.lru_cache(maxsize=1)
-def _ssl_context() -> ssl.SSLContext:
-    """One verifying TLS context (loading the CA bundle is the slow part)."""
-    return httpx.create_ssl_context()
-
-
 def _client(policy: ImagePolicy, deadline: float) -> httpx.Client:
     """Build a client whose connections all go through ``PinnedBackend``."""
+    # httpx has no public way to give HTTPTransport a network backend, and the
+    # pinning must happen at connect time (after DNS), so the transport's
+    # private ``_pool`` is replaced. It has been stable since httpx 0.18;
+    # pyproject caps httpx below 1.0 and test_fetch.py pins this seam.
     transport = httpx.HTTPTransport(retries=0)
     transport._pool.close()
     transport._pool = httpcore.ConnectionPool(
-        ssl_context=_ssl_context(),
+        ssl_context=ssl_context(),
         max_connections=4,
         max_keepalive_connections=0,
         http1=True,
@@ -426,10 +246,4 @@ def fetch_url(url: str, policy: ImagePolicy) -> bytes:
     )
 
 
-__all__ = [
-    "PinnedBackend",
-    "blocked_reason",
-    "check_url",
-    "fetch_url",
-    "parse_ip_host",
-]
+__all__ = ["PinnedBackend", "fetch_url"]

@@ -1,0 +1,225 @@
+"""LangChain image content blocks, every form, parsed into one typed ``BlockSource``.
+
+One rule for what a block may name, on every route (``load_image(block)`` and
+the chat model's outgoing messages alike): a block's URL field is an http(s)
+URL, a ``data:`` URL, or a local path that is read only under the policy's path
+rules (``ImagePolicy.allowed_roots``); base64 fields are decoded under the byte
+cap. Tool arguments that are URLs are a different route and are never read as
+paths (see ``read_string(..., allow_path=False)``).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from langchain_gravix_vision._text import short
+from langchain_gravix_vision.errors import ImageSourceNotAllowed, InvalidImageData
+from langchain_gravix_vision.images._data_urls import MIME_PATTERN
+
+_IMAGE_BLOCK_KEYS = ("url", "base64", "data", "source", "source_type", "file_id", "id")
+Kind = Literal["url", "base64", "bytes"]
+PREPARED_KEY = "gravix_prepared"
+"""``extras`` key marking a block this package already prepared (see below)."""
+PREPARED_TOKEN = secrets.token_hex(8)
+"""Per-process value of the marker: a block cannot claim to be prepared unless
+this process made it, so the marker cannot be used to skip the policy."""
+
+
+@dataclass(frozen=True, repr=False)
+class BlockSource:
+    """What one image content block carries.
+
+    Attributes:
+        kind: ``"url"`` (``value`` is an http(s) URL, a data URL or a local
+            path), ``"base64"`` (``value`` is base64 text) or ``"bytes"``.
+        value: The URL, base64 text or raw bytes.
+        mime_type: The MIME type the block declares, if any.
+        detail: The ``detail`` hint, wherever the block gives it.
+        prepared: The block was made by ``PreparedImage.to_message_block`` in
+            this process: its base64 image is final and is sent as it is.
+
+    Example:
+        >>> parse_image_block({"type": "image", "url": "https://x/cat.png"})
+        BlockSource(url, 'https://x/cat.png', mime_type=None, detail=None)
+    """
+
+    kind: Kind
+    value: str | bytes
+    mime_type: str | None = None
+    detail: str | None = None
+    prepared: bool = False
+
+    def __repr__(self) -> str:
+        shown = (
+            f"{len(self.value):,} bytes"
+            if isinstance(self.value, bytes)
+            else repr(short(self.value, 40))
+        )
+        return (
+            f"BlockSource({self.kind}, {shown}, mime_type={self.mime_type!r},"
+            f" detail={self.detail!r})"
+        )
+
+
+def is_image_block(block: object) -> bool:
+    """Return whether ``block`` is an image content block in any LangChain form.
+
+    Recognises LangChain v1 and v0 ``{"type": "image", ...}``, OpenAI
+    ``{"type": "image_url", ...}`` / ``{"type": "input_image", ...}`` and
+    Anthropic ``{"type": "image", "source": {...}}`` blocks.
+
+    Example:
+        >>> is_image_block({"type": "image_url", "image_url": {"url": "https://x/y.png"}})
+        True
+        >>> is_image_block({"type": "text", "text": "hi"})
+        False
+    """
+    if not isinstance(block, Mapping):
+        return False
+    kind = block.get("type")
+    if kind in ("image_url", "input_image"):
+        return "image_url" in block or "file_id" in block
+    if kind == "image":
+        return any(key in block for key in _IMAGE_BLOCK_KEYS)
+    return False
+
+
+def _text(value: object, field: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise InvalidImageData(
+            f"image block field {field!r} must be a non-empty string"
+        )
+    return value
+
+
+def _mime(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not MIME_PATTERN.match(value.strip()):
+        raise InvalidImageData(f"image block mime type {short(value)!r} is not valid")
+    return value.strip()
+
+
+def _base64_field(data: object, field: str) -> tuple[Kind, str | bytes]:
+    """(kind, value) of a base64 field; a data URL in it is a URL."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return "bytes", bytes(data)
+    text = _text(data, field)
+    if text[:5].lower() == "data:":
+        return "url", text
+    return "base64", text
+
+
+def _detail(block: Mapping[str, Any]) -> str | None:
+    candidates: list[object] = []
+    image_url = block.get("image_url")
+    if isinstance(image_url, Mapping):
+        candidates.append(image_url.get("detail"))
+    candidates.append(block.get("detail"))
+    extras = block.get("extras")
+    if isinstance(extras, Mapping):
+        candidates.append(extras.get("detail"))
+    return next((c for c in candidates if isinstance(c, str) and c), None)
+
+
+def _file_id_refused() -> ImageSourceNotAllowed:
+    return ImageSourceNotAllowed(
+        "image blocks that reference a file id cannot be loaded; send the"
+        " image as base64 or a URL"
+    )
+
+
+def _payload(block: Mapping[str, Any]) -> tuple[Kind, str | bytes, object]:
+    """(kind, value, declared MIME) of any image block form."""
+    kind = block["type"]
+    if kind in ("image_url", "input_image"):
+        value = block.get("image_url")
+        if isinstance(value, Mapping):
+            return "url", _text(value.get("url"), "image_url.url"), None
+        if value is None:
+            raise _file_id_refused()
+        return "url", _text(value, "image_url"), None
+    source = block.get("source")
+    if isinstance(source, Mapping):  # Anthropic
+        source_kind = source.get("type")
+        if source_kind == "base64":
+            media = source.get("media_type")
+            return (*_base64_field(source.get("data"), "source.data"), media)
+        if source_kind == "url":
+            return "url", _text(source.get("url"), "source.url"), None
+        raise ImageSourceNotAllowed(
+            f"image source type {short(source_kind)!r} is not supported; send the"
+            " image as base64 or a URL"
+        )
+    source_type = block.get("source_type")
+    if source_type is not None:  # LangChain v0
+        if source_type == "url":
+            return "url", _text(block.get("url"), "url"), None
+        if source_type == "base64":
+            mime = block.get("mime_type")
+            return (*_base64_field(block.get("data"), "data"), mime)
+        raise ImageSourceNotAllowed(
+            f"image blocks with source_type {short(source_type)!r} are not supported;"
+            " send the image as base64 or a URL"
+        )
+    if block.get("url") is not None:  # LangChain v1
+        return "url", _text(block["url"], "url"), None
+    for field in ("base64", "data"):
+        if block.get(field) is not None:
+            mime = block.get("mime_type")
+            return (*_base64_field(block[field], field), mime)
+    if block.get("file_id") is not None or block.get("id") is not None:
+        raise _file_id_refused()
+    raise InvalidImageData("image block has no url or base64 data")
+
+
+def parse_image_block(block: Mapping[str, Any]) -> BlockSource:
+    """Parse an image content block, in any LangChain form, into a ``BlockSource``.
+
+    Blocks that only reference a provider file id raise
+    ``ImageSourceNotAllowed``; malformed blocks raise ``InvalidImageData``.
+
+    Example:
+        >>> parse_image_block(
+        ...     {"type": "image", "source": {"type": "base64",
+        ...      "media_type": "image/png", "data": "iVBORw0KGgo="}}
+        ... )
+        BlockSource(base64, 'iVBORw0KGgo=', mime_type='image/png', detail=None)
+        >>> parse_image_block(
+        ...     {"type": "image_url", "image_url": {"url": "photos/cat.jpg",
+        ...      "detail": "low"}}
+        ... ).detail
+        'low'
+    """
+    if not is_image_block(block):
+        raise InvalidImageData(
+            "not an image content block; expected {'type': 'image', ...} or"
+            " {'type': 'image_url', ...}"
+        )
+    kind, value, declared = _payload(block)
+    mime = _mime(declared) if kind == "base64" else None
+    extras = block.get("extras")
+    prepared = (
+        kind == "base64"
+        and isinstance(extras, Mapping)
+        and extras.get(PREPARED_KEY) == PREPARED_TOKEN
+    )
+    return BlockSource(
+        kind,
+        value,
+        mime_type=mime,
+        detail=_detail(block),
+        prepared=prepared,
+    )
+
+
+__all__ = [
+    "PREPARED_KEY",
+    "PREPARED_TOKEN",
+    "BlockSource",
+    "is_image_block",
+    "parse_image_block",
+]

@@ -1,0 +1,89 @@
+"""Flatten to 8-bit RGB on white and encode as JPEG (photos) or PNG (flat graphics)."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+
+from langchain_gravix_vision.images._policy import ImagePolicy
+
+
+def _to_8bit(image: Image.Image) -> Image.Image:
+    """16-bit, 32-bit and float grayscale to 8-bit ``L``."""
+    if image.mode.startswith("I;16"):
+        image, scale = image.convert("I"), 1 / 256
+    else:
+        extrema = image.getextrema()
+        high = float(extrema[1]) if isinstance(extrema[1], (int, float)) else 255.0
+        if image.mode == "F" and high <= 1.0:
+            scale = 255.0
+        elif high > 255:
+            scale = 1 / 256
+        else:
+            scale = 1.0
+    return image.point(lambda value: value * scale).convert("L")
+
+
+def flatten(image: Image.Image) -> Image.Image:
+    """Return an RGB image; transparency is composited on white.
+
+    Handles palette (with transparency), grayscale, 1-bit, 16-bit, float,
+    CMYK and alpha modes.
+
+    Example:
+        >>> flatten(Image.new("RGBA", (1, 1), (0, 0, 0, 0))).getpixel((0, 0))
+        (255, 255, 255)
+    """
+    if image.mode in ("I", "F") or image.mode.startswith("I;16"):
+        image = _to_8bit(image)
+    elif image.mode == "1":
+        image = image.convert("L")
+    alpha_modes = ("RGBA", "LA", "La", "RGBa", "PA")
+    has_alpha = image.mode in alpha_modes or "transparency" in image.info
+    if has_alpha:
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image if image.mode == "RGB" else image.convert("RGB")
+
+
+def looks_flat(image: Image.Image) -> bool:
+    """Guess whether an image is flat graphics (chart, text, UI), not a photo.
+
+    On a nearest-neighbour sample of at most 256 x 256 pixels, flat graphics
+    have at most 4096 colours and their 16 most common colours cover at least
+    70 % of the pixels. (A colour count alone misreads grayscale photos, which
+    never have more than 256 colours.)
+
+    Example:
+        >>> looks_flat(Image.new("RGB", (300, 200), "white"))
+        True
+        >>> looks_flat(Image.effect_noise((300, 200), 40).convert("RGB"))
+        False
+    """
+    sample = image
+    if image.width * image.height > 256 * 256:
+        sample = image.copy()
+        sample.thumbnail((256, 256), Image.Resampling.NEAREST)
+    colours = sample.getcolors(maxcolors=4096)
+    if colours is None:
+        return False
+    counts = sorted((count for count, _ in colours), reverse=True)
+    return sum(counts[:16]) >= 0.7 * sample.width * sample.height
+
+
+def encode(image: Image.Image, policy: ImagePolicy) -> tuple[bytes, str]:
+    encoding = policy.encoding
+    if encoding == "auto":
+        encoding = "png" if looks_flat(image) else "jpeg"
+    buffer = io.BytesIO()
+    if encoding == "png":
+        image.save(buffer, "PNG", compress_level=6)
+        return buffer.getvalue(), "image/png"
+    image.save(buffer, "JPEG", quality=policy.jpeg_quality)
+    return buffer.getvalue(), "image/jpeg"
+
+
+__all__ = ["encode", "flatten", "looks_flat"]

@@ -1,0 +1,252 @@
+"""The pipeline: read source -> decode guard -> orient and flatten -> resize -> encode.
+
+``load_image`` runs all of it and returns a ``PreparedImage``.
+"""
+
+from __future__ import annotations
+
+import base64
+import warnings
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from PIL import Image
+
+from langchain_gravix_vision._text import short
+from langchain_gravix_vision.errors import ImageError, ImageTooLarge, InvalidImageData
+from langchain_gravix_vision.images._blocks import PREPARED_KEY, PREPARED_TOKEN
+from langchain_gravix_vision.images._encode import encode, flatten
+from langchain_gravix_vision.images._guard import (
+    CORRUPT,
+    TRANSPOSE,
+    exif_orientation,
+    first_frame,
+    open_guarded,
+)
+from langchain_gravix_vision.images._policy import ImagePolicy
+from langchain_gravix_vision.images._raw import RawImage
+from langchain_gravix_vision.images._resize import target_size
+from langchain_gravix_vision.images._sources import ImageSource, read_source
+from langchain_gravix_vision.profiles import DEFAULT_RESOLUTION, ImageResolution
+
+
+@dataclass(frozen=True, repr=False)
+class PreparedImage:
+    r"""An image ready to send: re-encoded bytes plus what was done to them.
+
+    Attributes:
+        data: The encoded image (JPEG or PNG).
+        mime_type: ``"image/jpeg"`` or ``"image/png"``.
+        source_format: Format sniffed from the source bytes (``"JPEG"``,
+            ``"PNG"``, ``"WEBP"``, ...; ``"PIL"`` for in-memory images).
+        original_size: ``(width, height)`` of the source after EXIF orientation.
+        sent_size: ``(width, height)`` of ``data``.
+        source_bytes: Size of the source bytes (0 for in-memory PIL images).
+        frames: Frames or pages in the source; only frame 0 is sent.
+
+    Example:
+        >>> img = PreparedImage(b"\xff\xd8", "image/jpeg", "JPEG", (200, 100),
+        ...                     (100, 50), 5000, 1)
+        >>> img.to_original_coords(10, 20), img.data_url
+        ((20.0, 40.0), 'data:image/jpeg;base64,/9g=')
+        >>> img
+        PreparedImage(image/jpeg 100x50, 2 B; from JPEG 200x100, 5,000 B, frames=1)
+    """
+
+    data: bytes
+    mime_type: str
+    source_format: str
+    original_size: tuple[int, int]
+    sent_size: tuple[int, int]
+    source_bytes: int
+    frames: int = 1
+
+    @property
+    def sent_bytes(self) -> int:
+        """Size of the encoded image in bytes."""
+        return len(self.data)
+
+    @cached_property
+    def base64(self) -> str:
+        """The encoded image as base64 text."""
+        return base64.b64encode(self.data).decode("ascii")
+
+    @property
+    def data_url(self) -> str:
+        """``data:<mime>;base64,...``, ready for an image content block."""
+        return f"data:{self.mime_type};base64,{self.base64}"
+
+    def to_content_block(self, detail: str | None = None) -> dict[str, object]:
+        """Return the OpenAI chat content part for this image.
+
+        Example:
+            >>> img = PreparedImage(b"x", "image/png", "PNG", (1, 1), (1, 1), 1)
+            >>> img.to_content_block("low")["image_url"]["detail"]
+            'low'
+        """
+        image_url: dict[str, str] = {"url": self.data_url}
+        if detail is not None:
+            image_url["detail"] = detail
+        return {"type": "image_url", "image_url": image_url}
+
+    def to_message_block(self, detail: str | None = None) -> dict[str, Any]:
+        """Return a LangChain image block marked as already prepared.
+
+        Any chat model accepts it (a standard base64 image block); a
+        ``ChatGravixVision`` sends it exactly as it is, without preparing it
+        again. The marker is valid only in this process.
+
+        Example:
+            >>> img = PreparedImage(b"x", "image/png", "PNG", (1, 1), (1, 1), 1)
+            >>> block = img.to_message_block()
+            >>> block["type"], block["mime_type"], block["base64"]
+            ('image', 'image/png', 'eA==')
+        """
+        extras: dict[str, str] = {PREPARED_KEY: PREPARED_TOKEN}
+        if detail is not None:
+            extras["detail"] = detail
+        return {
+            "type": "image",
+            "base64": self.base64,
+            "mime_type": self.mime_type,
+            "extras": extras,
+        }
+
+    def to_original_coords(self, x: float, y: float) -> tuple[float, float]:
+        """Map pixel coordinates in the sent image back to the original image.
+
+        The original is the source after EXIF orientation (as a viewer shows it).
+
+        Example:
+            >>> img = PreparedImage(b"x", "image/png", "PNG", (4032, 3024),
+            ...                     (1652, 1232), 1)
+            >>> tuple(round(v) for v in img.to_original_coords(1652, 1232))
+            (4032, 3024)
+        """
+        (ow, oh), (sw, sh) = self.original_size, self.sent_size
+        return x * ow / sw, y * oh / sh
+
+    def __repr__(self) -> str:
+        (sw, sh), (ow, oh) = self.sent_size, self.original_size
+        return (
+            f"PreparedImage({self.mime_type} {sw}x{sh}, {self.sent_bytes:,} B;"
+            f" from {self.source_format} {ow}x{oh}, {self.source_bytes:,} B,"
+            f" frames={self.frames})"
+        )
+
+
+def prepare_image(
+    raw: RawImage,
+    *,
+    policy: ImagePolicy,
+    resolution: ImageResolution | None = None,
+) -> PreparedImage:
+    """Decode (guarded), orient, flatten, resize and encode one read source.
+
+    Example:
+        >>> from langchain_gravix_vision.images import RawImage
+        >>> prepare_image(RawImage("x", image=Image.new("RGB", (2000, 1000))),
+        ...               policy=ImagePolicy()).sent_size
+        (1536, 768)
+    """
+    if resolution is None:
+        resolution = (
+            {"strategy": "fit", "max_side": policy.max_side_unknown}
+            if policy.max_side_unknown
+            else DEFAULT_RESOLUTION
+        )
+    opened = None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = open_guarded(raw, policy)
+            opened = image if raw.image is None else None
+            image, frames = first_frame(image)
+            source_format = image.format or ("PIL" if raw.image is not None else "?")
+            orientation = exif_orientation(image)
+            width, height = image.size
+            if orientation >= 5:
+                width, height = height, width
+            target = (width, height)
+            if policy.resize:
+                target = target_size(width, height, resolution, upscale=policy.upscale)
+            if source_format in ("JPEG", "MPO") and raw.image is None:
+                # Let libjpeg scale by 1/2, 1/4 or 1/8 while decoding (never
+                # below the target): a 12 MP photo is not fully decoded.
+                request = target if orientation < 5 else (target[1], target[0])
+                image.draft(None, request)
+            image.load()
+            if orientation != 1:
+                image = image.transpose(TRANSPOSE[orientation])
+            image = flatten(image)
+            if image.size != target:
+                image = image.resize(target, Image.Resampling.LANCZOS, reducing_gap=2.0)
+            data, mime_type = encode(image, policy)
+    except ImageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageTooLarge(
+            f"{raw.name} has too many pixels to decode safely (decompression bomb"
+            " guard); downscale it before sending"
+        ) from None
+    except CORRUPT as exc:
+        raise InvalidImageData(
+            f"{raw.name} is truncated or corrupt ({short(exc, 60)}); re-export or"
+            " re-download the image"
+        ) from None
+    finally:
+        if opened is not None:
+            opened.close()
+    return PreparedImage(
+        data=data,
+        mime_type=mime_type,
+        source_format=source_format,
+        original_size=(width, height),
+        sent_size=target,
+        source_bytes=len(raw.data) if raw.data is not None else 0,
+        frames=frames,
+    )
+
+
+def load_image(
+    source: ImageSource,
+    *,
+    policy: ImagePolicy | None = None,
+    resolution: ImageResolution | None = None,
+) -> PreparedImage:
+    """Load any image source and prepare it for a vision model.
+
+    ``source`` may be a path (``str`` or ``os.PathLike``), an ``http(s)://``
+    URL (fetched SSRF-safely unless ``url_mode="deny"``), a
+    ``data:image/...;base64,`` URL, ``bytes``/``bytearray``/``memoryview``, a
+    binary file object, a ``PIL.Image.Image`` or a LangChain image content
+    block (whose URL must be http(s) or data, never a local path). The format
+    is sniffed from the bytes. Only frame 0 of animated or multi-page images is
+    used (``frames`` records how many there were). ``resolution=None`` uses
+    ``DEFAULT_RESOLUTION`` (or ``policy.max_side_unknown`` when set). Sync
+    only: async code can call ``await asyncio.to_thread(load_image, ...)``.
+
+    Raises:
+        ImageSourceNotAllowed: The policy refuses the path, scheme or host.
+        ImageTooLarge: A byte or pixel limit is exceeded.
+        UnsupportedImageFormat: The bytes are not a supported image.
+        InvalidImageData: Empty, truncated, bad base64 or a MIME type that lies.
+        ImageFetchError: A download failed (status, timeout, redirects).
+
+    Example:
+        >>> import io
+        >>> from PIL import Image
+        >>> buffer = io.BytesIO()
+        >>> Image.new("RGB", (4032, 3024), "navy").save(buffer, "JPEG")
+        >>> from langchain_gravix_vision.profiles import QWEN25VL_RESOLUTION
+        >>> image = load_image(buffer.getvalue(), resolution=QWEN25VL_RESOLUTION)
+        >>> image.sent_size, image.mime_type
+        ((1652, 1232), 'image/png')
+    """
+    policy = policy or ImagePolicy()
+    raw = read_source(source, policy)
+    return prepare_image(raw, policy=policy, resolution=resolution)
+
+
+__all__ = ["PreparedImage", "load_image", "prepare_image"]

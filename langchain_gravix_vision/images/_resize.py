@@ -1,0 +1,113 @@
+"""Target sizes: the server's resize rule per model resolution (grid or fit)."""
+
+from __future__ import annotations
+
+import math
+
+from langchain_gravix_vision._text import short
+from langchain_gravix_vision.profiles import DEFAULT_RESOLUTION, ImageResolution
+
+
+def _round_by(value: float, factor: int) -> int:
+    return round(value / factor) * factor
+
+
+def _floor_by(value: float, factor: int) -> int:
+    return math.floor(value / factor) * factor
+
+
+def _ceil_by(value: float, factor: int) -> int:
+    return math.ceil(value / factor) * factor
+
+
+def _grid_size(
+    width: int, height: int, resolution: ImageResolution, upscale: bool
+) -> tuple[int, int]:
+    """Qwen2.5-VL ``smart_resize``, never enlarging unless ``upscale``."""
+    factor = resolution.get("factor", 28)
+    min_pixels = resolution.get("min_pixels", 56 * 56)
+    max_pixels = resolution.get("max_pixels", 2 << 20)
+    if upscale:
+        h_bar = max(factor, _round_by(height, factor))
+        w_bar = max(factor, _round_by(width, factor))
+        if h_bar * w_bar > max_pixels:
+            beta = math.sqrt(height * width / max_pixels)
+            h_bar = max(factor, _floor_by(height / beta, factor))
+            w_bar = max(factor, _floor_by(width / beta, factor))
+        elif h_bar * w_bar < min_pixels:
+            beta = math.sqrt(min_pixels / (height * width))
+            h_bar = _ceil_by(height * beta, factor)
+            w_bar = _ceil_by(width * beta, factor)
+    elif width < factor or height < factor:
+        # Too small for the grid without enlarging: only keep the pixel budget.
+        if width * height <= max_pixels:
+            return width, height
+        scale = math.sqrt(max_pixels / (width * height))
+        return max(1, math.floor(width * scale)), max(1, math.floor(height * scale))
+    else:
+        h_bar = _floor_by(height, factor)
+        w_bar = _floor_by(width, factor)
+        if h_bar * w_bar > max_pixels:
+            beta = math.sqrt(height * width / max_pixels)
+            h_bar = max(factor, _floor_by(height / beta, factor))
+            w_bar = max(factor, _floor_by(width / beta, factor))
+    # Extreme aspect ratios (smart_resize refuses > 200:1): the short side is
+    # held at `factor`, so shorten the long side to stay within the budget.
+    if h_bar * w_bar > max_pixels:
+        if h_bar <= w_bar:
+            w_bar = max(factor, _floor_by(max_pixels / h_bar, factor))
+        else:
+            h_bar = max(factor, _floor_by(max_pixels / w_bar, factor))
+    return w_bar, h_bar
+
+
+def _fit_size(width: int, height: int, max_side: int, upscale: bool) -> tuple[int, int]:
+    longest = max(width, height)
+    if longest <= max_side and not upscale:
+        return width, height
+    scale = max_side / longest
+    return (
+        min(max_side, max(1, round(width * scale))),
+        min(max_side, max(1, round(height * scale))),
+    )
+
+
+def target_size(
+    width: int,
+    height: int,
+    resolution: ImageResolution = DEFAULT_RESOLUTION,
+    *,
+    upscale: bool = False,
+) -> tuple[int, int]:
+    """Return the ``(width, height)`` an image is resized to for ``resolution``.
+
+    ``"grid"``: Qwen2.5-VL's ``smart_resize`` (sides multiples of ``factor``,
+    pixels within ``[min_pixels, max_pixels]``, aspect kept), except that
+    without ``upscale`` it never enlarges: under the budget the sides snap
+    down to the grid, sides smaller than ``factor`` are left as they are, and
+    ``min_pixels`` is not enforced. Aspect ratios beyond 200:1 are clamped
+    into the budget instead of raising. ``"fit"``: fit inside ``max_side``
+    squared, keeping the aspect ratio.
+
+    Example:
+        >>> from langchain_gravix_vision.profiles import QWEN25VL_RESOLUTION
+        >>> target_size(4032, 3024, QWEN25VL_RESOLUTION)
+        (1652, 1232)
+        >>> target_size(1000, 500, {"strategy": "fit", "max_side": 896})
+        (896, 448)
+        >>> target_size(100, 80, QWEN25VL_RESOLUTION), target_size(
+        ...     100, 80, QWEN25VL_RESOLUTION, upscale=True)
+        ((84, 56), (112, 84))
+    """
+    if width < 1 or height < 1:
+        raise ValueError("image sides must be positive")
+    strategy = resolution.get("strategy", "fit")
+    if strategy == "grid":
+        return _grid_size(width, height, resolution, upscale)
+    if strategy == "fit":
+        max_side = resolution.get("max_side", DEFAULT_RESOLUTION.get("max_side", 1536))
+        return _fit_size(width, height, max_side, upscale)
+    raise ValueError(f"unknown resolution strategy {short(strategy)!r}")
+
+
+__all__ = ["target_size"]
