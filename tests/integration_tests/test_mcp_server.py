@@ -276,6 +276,12 @@ async def test_langchain_agent_uses_the_mcp_tools(
         )
         agent = create_agent(llm, tools)
         state = await agent.ainvoke({"messages": [HumanMessage(f"What is in {path}?")]})
+        # An MCP error reaches LangChain as an error ToolMessage with the code.
+        (describe,) = [t for t in tools if t.name == "describe_image"]
+        call = {"image_path": "/etc/passwd"}
+        refused = await describe.ainvoke(
+            {"args": call, "id": "c1", "name": describe.name, "type": "tool_call"}
+        )
     messages = state["messages"]
     (tool_message,) = [m for m in messages if isinstance(m, ToolMessage)]
     assert tool_message.name == "describe_image"
@@ -285,6 +291,9 @@ async def test_langchain_agent_uses_the_mcp_tools(
     assert isinstance(messages[-1], AIMessage)
     assert not messages[-1].tool_calls
     assert len(stand_in.requests) == 3  # agent, vision tool, agent
+    assert isinstance(refused, ToolMessage)
+    assert refused.status == "error"
+    assert refused.text.startswith("source_not_allowed: ")
 
 
 # ---------------------------------------------------------------- HTTP
@@ -337,6 +346,12 @@ async def test_http_transport_checks_the_bearer_token(http_server: str) -> None:
                 http_server, json=message, headers={**headers, **auth}
             )
             assert answer.status_code == 401
+        # With the token, a foreign Host header is refused (DNS rebinding).
+        rebound = {"authorization": f"Bearer {TOKEN}", "host": "evil.example"}
+        answer = await client.post(
+            http_server, json=message, headers={**headers, **rebound}
+        )
+        assert answer.status_code == 421
     auth = {"Authorization": f"Bearer {TOKEN}"}
     async with (
         httpx.AsyncClient(headers=auth) as http,
