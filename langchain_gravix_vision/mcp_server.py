@@ -395,7 +395,7 @@ def main(args: argparse.Namespace) -> int:
         return _fail(
             "needs the 'mcp' extra: pip install 'langchain-gravix-vision[mcp]'"
         )
-    roots = [Path(r).expanduser() for r in args.root] if args.root else None
+    roots = [Path(r).expanduser().resolve() for r in args.root] if args.root else None
     missing = [r.name or str(r) for r in roots or () if not r.is_dir()]
     if missing:
         return _fail(f"--root must be an existing directory: {', '.join(missing)}")
