@@ -10,10 +10,8 @@ model. A call runs the LangChain tool, so results and errors are the same:
 ``isError`` result whose text starts with the tool's error code.
 
 Local paths are jailed to ``--root`` directories (default: the working
-directory), narrowed to the client's MCP roots when it declares some; URLs go
-through the SSRF-safe fetcher; data URLs are decoded under ``ImagePolicy``'s
-caps. The API key comes from ``GRAVIXLAYER_API_KEY`` and never appears in a
-message or a log line.
+directory), narrowed to the client's MCP roots when it declares some. The API
+key comes from ``GRAVIXLAYER_API_KEY`` and never appears in a message or log.
 
 Example:
     gravix-vision mcp --root ~/Pictures
@@ -27,6 +25,7 @@ import hmac
 import ipaddress
 import logging
 import os
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -41,7 +40,6 @@ from pydantic import BaseModel
 from langchain_gravix_vision.chat_models import API_KEY_ENV, ChatGravixVision
 from langchain_gravix_vision.images import ImagePolicy
 from langchain_gravix_vision.tools import GravixVisionToolkit
-from langchain_gravix_vision.tools.base import _redact
 
 if TYPE_CHECKING:
     from mcp import types
@@ -51,6 +49,7 @@ TOKEN_ENV = "GRAVIX_MCP_TOKEN"  # noqa: S105 (a variable name)
 """Env var holding the bearer token HTTP clients must send."""
 MIN_TOKEN_LENGTH = 16
 ROOTS_TIMEOUT_S = 10.0
+_KEY_SHAPES = re.compile(r"(?i)\bbearer\s+\S+|\bsk-[A-Za-z0-9_\-]{6,}")
 SERVER_NAME = "gravix-vision"
 logger = logging.getLogger(__name__)
 
@@ -241,7 +240,9 @@ class VisionMCPServer:
 
     def clean(self, text: str) -> str:
         """Remove the API key (and key-shaped strings) from outgoing text."""
-        return _redact(text, self.secrets)
+        for secret in self.secrets:
+            text = text.replace(secret, "[REDACTED]")
+        return _KEY_SHAPES.sub("[REDACTED]", text)
 
     def error(self, text: str) -> types.CallToolResult:
         """An ``isError`` result carrying the tool's coded message."""
