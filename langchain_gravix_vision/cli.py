@@ -27,6 +27,7 @@ from langchain_core.messages import ToolMessage
 from langchain_core.rate_limiters import InMemoryRateLimiter
 from langchain_core.runnables import RunnableConfig
 
+from langchain_gravix_vision import mcp_server
 from langchain_gravix_vision.chat_models import API_KEY_ENV, ChatGravixVision
 from langchain_gravix_vision.images import ImagePolicy, source_kind
 from langchain_gravix_vision.profiles import DEFAULT_MODEL
@@ -148,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
             )
             sub.add_argument("--language", help="expected language of the text")
         sub.set_defaults(tool_class=tool_class)
+    mcp_server.add_parser(subparsers)  # gravix-vision mcp: see mcp_server.py
     return parser
 
 
@@ -320,6 +322,8 @@ async def run(args: argparse.Namespace, stream: IO[str]) -> Summary:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``gravix-vision`` command; returns the exit status."""
     args = build_parser().parse_args(argv)
+    if args.command == "mcp":
+        return mcp_server.main(args)
     if not os.environ.get(API_KEY_ENV):
         sys.stderr.write(
             f"gravix-vision: {API_KEY_ENV} is not set; run "

@@ -97,9 +97,9 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
     """Base of the vision tools, typed by their arguments and their result.
 
     A subclass sets ``name``, ``description``, ``args_schema`` (``ArgsT``),
-    ``answer_schema`` (what the model is asked for), ``system_prompt`` and
-    :meth:`user_prompt`; :meth:`finish` turns the answer into ``ResultT``
-    when the two differ.
+    ``result_schema`` (``ResultT``), ``system_prompt`` and :meth:`user_prompt`;
+    when the model is asked for another shape (``answer_schema``), :meth:`finish`
+    turns the answer into ``ResultT``.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -124,7 +124,10 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
         bool | str | Callable[[ValidationError | ValidationErrorV1], str] | None
     ) = _validation_message
 
-    answer_schema: ClassVar[type[BaseModel]]
+    result_schema: ClassVar[type[VisionResult]]
+    """The artifact class (``ResultT``): what :meth:`finish` returns."""
+    answer_schema: ClassVar[type[BaseModel] | None] = None
+    """What the model is asked for, when it differs from ``result_schema``."""
     system_prompt: ClassVar[str]
 
     _runnables: dict[tuple[int, int], Runnable] = PrivateAttr(default_factory=dict)
@@ -194,7 +197,7 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
                 update["temperature"] = self.temperature
             model = llm.model_copy(update=update) if update else llm
             self._runnables[key] = model.with_structured_output(
-                self.answer_schema, include_raw=True
+                self.answer_schema or self.result_schema, include_raw=True
             )
         return self._runnables[key]
 

@@ -36,7 +36,7 @@ class ReadChartTool(VisionTool[ReadChartArgs, ChartData]):
         "answer a question from the data."
     )
     args_schema: type[BaseModel] = ReadChartArgs
-    answer_schema = ChartData
+    result_schema = ChartData
     system_prompt = CHART_SYSTEM
     temperature: float | None = 0.0
 

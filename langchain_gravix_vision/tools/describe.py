@@ -29,7 +29,7 @@ class DescribeImageTool(VisionTool[DescribeImageArgs, ImageDescription]):
         "to transcribe documents use extract_text."
     )
     args_schema: type[BaseModel] = DescribeImageArgs
-    answer_schema = ImageDescription
+    result_schema = ImageDescription
     system_prompt = DESCRIBE_SYSTEM
 
     def user_prompt(self, args: DescribeImageArgs) -> str:

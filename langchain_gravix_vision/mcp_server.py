@@ -1,0 +1,421 @@
+"""``gravix-vision mcp``: the vision tools over the Model Context Protocol.
+
+Serves the toolkit's tools (``describe_image``, ``read_chart``,
+``extract_text``, and any tool added to the toolkit later) with the official
+``mcp`` SDK (the ``[mcp]`` extra), over stdio by default or Streamable HTTP
+(``--http``). Schemas come from the LangChain tools themselves: the input
+schema from each tool's argument model, the ``outputSchema`` from its result
+model. A call runs the LangChain tool, so results and errors are the same:
+``structuredContent`` (the artifact) plus the tool's short text, or an
+``isError`` result whose text starts with the tool's error code.
+
+Local paths are jailed to ``--root`` directories (default: the working
+directory), narrowed to the client's MCP roots when it declares some. The API
+key comes from ``GRAVIXLAYER_API_KEY`` and never appears in a message or log.
+
+Example:
+    gravix-vision mcp --root ~/Pictures
+    GRAVIX_MCP_TOKEN=... gravix-vision mcp --http --port 8765
+"""
+
+from __future__ import annotations
+
+import argparse
+import hmac
+import ipaddress
+import logging
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+from langchain_core.messages import ToolMessage
+from langchain_core.rate_limiters import InMemoryRateLimiter
+from langchain_core.tools import BaseTool
+from pydantic import BaseModel
+
+from langchain_gravix_vision._text import redact
+from langchain_gravix_vision.chat_models import API_KEY_ENV, ChatGravixVision
+from langchain_gravix_vision.images import ImagePolicy
+from langchain_gravix_vision.profiles import DEFAULT_MODEL
+from langchain_gravix_vision.tools import GravixVisionToolkit
+
+if TYPE_CHECKING:
+    from mcp import types
+    from mcp.server.lowlevel import Server
+
+TOKEN_ENV = "GRAVIX_MCP_TOKEN"  # noqa: S105 (a variable name)
+"""Env var holding the bearer token HTTP clients must send."""
+MIN_TOKEN_LENGTH = 16
+ROOTS_TIMEOUT_S = 10.0
+SERVER_NAME = "gravix-vision"
+logger = logging.getLogger(__name__)
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``mcp`` subcommand to the ``gravix-vision`` parser."""
+    sub = subparsers.add_parser(
+        "mcp",
+        help="Serve the vision tools over MCP (stdio, or Streamable HTTP).",
+        description=(
+            "Serve describe_image, read_chart and extract_text to any MCP client. "
+            f"Needs the [mcp] extra. HTTP clients send 'Authorization: Bearer "
+            f"<token>' when {TOKEN_ENV} is set."
+        ),
+        epilog=(
+            "examples:\n  gravix-vision mcp --root ~/Pictures\n"
+            f"  {TOKEN_ENV}=<secret> gravix-vision mcp --http --port 8765"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub.add_argument(
+        "--root",
+        action="append",
+        default=None,
+        metavar="DIR",
+        help="directory local image paths must be under (repeatable; default: cwd)",
+    )
+    sub.add_argument("--model", default=DEFAULT_MODEL, help="vision model")
+    sub.add_argument("--concurrency", type=int, default=4, help="parallel calls")
+    sub.add_argument(
+        "--rate-limit",
+        type=float,
+        default=100.0,
+        help="max requests per minute (default 100, the serverless limit)",
+    )
+    sub.add_argument("--http", action="store_true", help="Streamable HTTP, not stdio")
+    sub.add_argument("--host", default="127.0.0.1", help="HTTP bind address")
+    sub.add_argument("--port", type=int, default=8765, help="HTTP port")
+    sub.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help=f"allow a non-loopback --host (requires {TOKEN_ENV})",
+    )
+    return sub
+
+
+# ---------------------------------------------------------------- the tools
+
+
+def input_schema(tool: BaseTool) -> dict[str, Any]:
+    """The JSON schema of the arguments the calling LLM fills in."""
+    schema = tool.tool_call_schema
+    if isinstance(schema, dict):
+        return dict(schema)
+    if issubclass(schema, BaseModel):
+        return schema.model_json_schema()
+    return dict(schema.schema())  # a pydantic v1 model
+
+
+def output_schema(tool: BaseTool) -> dict[str, Any] | None:
+    """The JSON schema of a tool's artifact (``None`` if it has no result model)."""
+    result = getattr(type(tool), "result_schema", None)  # VisionTool subclasses
+    if isinstance(result, type) and issubclass(result, BaseModel):
+        return result.model_json_schema(mode="serialization")
+    return None
+
+
+def file_root(uri: str) -> Path | None:
+    """The directory of a ``file://`` MCP root (``None`` for other schemes)."""
+    parts = urlsplit(uri)
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+        return None
+    return Path(unquote(parts.path))
+
+
+def _inside(child: str, parent: str) -> bool:
+    return child == parent or child.startswith(parent.rstrip(os.sep) + os.sep)
+
+
+def narrow_roots(server: Iterable[str], client: Iterable[Path]) -> tuple[str, ...]:
+    """Directories inside both a server root and a client root (both real paths).
+
+    Example:
+        >>> narrow_roots(["/srv"], [Path("/srv/a"), Path("/tmp")])
+        ('/srv/a',)
+    """
+    server_dirs = list(server)
+    client_dirs = [os.path.realpath(c) for c in client]
+    kept: list[str] = []
+    for s in server_dirs:
+        for c in client_dirs:
+            if _inside(c, s):
+                kept.append(c)
+            elif _inside(s, c):
+                kept.append(s)
+    return tuple(dict.fromkeys(kept))
+
+
+class VisionMCPServer:
+    """The LangChain vision tools behind an MCP low-level ``Server``."""
+
+    def __init__(
+        self,
+        tools: Sequence[BaseTool],
+        policy: ImagePolicy,
+        *,
+        concurrency: int = 4,
+        secrets: Sequence[str] = (),
+    ) -> None:
+        import anyio
+
+        self.tools = {tool.name: tool for tool in tools}
+        self.policy = policy
+        self.secrets = [s for s in secrets if s]
+        self.gate = anyio.Semaphore(max(1, concurrency))
+
+    def mcp_tools(self) -> list[types.Tool]:
+        """The tools as MCP ``Tool`` definitions."""
+        from mcp import types
+
+        return [
+            types.Tool(
+                name=tool.name,
+                description=tool.description,
+                inputSchema=input_schema(tool),
+                outputSchema=output_schema(tool),
+                annotations=types.ToolAnnotations(
+                    readOnlyHint=True, destructiveHint=False, openWorldHint=True
+                ),
+            )
+            for tool in self.tools.values()
+        ]
+
+    async def policy_for(self, server: Server) -> ImagePolicy:
+        """This call's policy: the server roots narrowed to the client's roots."""
+        import anyio
+
+        try:
+            session = server.request_context.session
+        except LookupError:
+            return self.policy
+        params = session.client_params
+        if params is None or params.capabilities.roots is None:
+            return self.policy
+        try:
+            with anyio.fail_after(ROOTS_TIMEOUT_S):
+                listed = await session.list_roots()
+        except Exception:  # a client that declares roots but cannot list them
+            logger.warning("mcp: the client's roots could not be listed")
+            return self.policy
+        client = [p for p in (file_root(str(r.uri)) for r in listed.roots) if p]
+        if not listed.roots:
+            return self.policy  # no roots given: the server's roots stand
+        roots = narrow_roots(self.policy.root_dirs(), client)
+        return self.policy.model_copy(
+            update={"allowed_roots": tuple(Path(r) for r in roots)}
+        )
+
+    async def call(
+        self, server: Server, name: str, arguments: dict[str, Any]
+    ) -> types.CallToolResult | tuple[list[types.TextContent], dict[str, Any]]:
+        """Run one tool call; every failure becomes an ``isError`` result."""
+        from mcp import types
+
+        tool = self.tools.get(name)
+        if tool is None:
+            return self.error(f"unknown_tool: no tool named {name[:60]!r}")
+        try:
+            policy = await self.policy_for(server)
+            if policy is not self.policy:
+                tool = tool.model_copy(update={"image_policy": policy})
+            call = {"args": arguments, "id": "mcp", "name": name, "type": "tool_call"}
+            async with self.gate:
+                message = await tool.ainvoke(call)
+        except Exception as exc:  # the tools catch their own; this is a backstop
+            logger.error("mcp: unexpected %s in %s", type(exc).__name__, name)
+            return self.error(
+                f"internal_error: unexpected {type(exc).__name__} in the vision tool"
+            )
+        text = str(message.content) if isinstance(message, ToolMessage) else ""
+        if not isinstance(message, ToolMessage) or message.status == "error":
+            return self.error(text or "internal_error: the tool gave no result")
+        artifact = message.artifact
+        if not isinstance(artifact, BaseModel):
+            return self.error("internal_error: the tool gave no structured result")
+        content = [types.TextContent(type="text", text=self.clean(text))]
+        return content, artifact.model_dump(mode="json")
+
+    def clean(self, text: str) -> str:
+        """Remove the API key (and key-shaped strings) from outgoing text."""
+        return redact(text, self.secrets)
+
+    def error(self, text: str) -> types.CallToolResult:
+        """An ``isError`` result carrying the tool's coded message."""
+        from mcp import types
+
+        text = self.clean(text)
+        logger.info("mcp: tool call failed: %s", text)
+        return types.CallToolResult(
+            content=[types.TextContent(type="text", text=text)], isError=True
+        )
+
+    def build(self) -> Server:
+        """The MCP low-level server with list_tools and call_tool handlers."""
+        from mcp.server.lowlevel import Server
+
+        from langchain_gravix_vision._version import __version__
+
+        server: Server = Server(SERVER_NAME, version=__version__)
+        tools = self.mcp_tools()
+
+        @server.list_tools()
+        async def _list() -> list[types.Tool]:
+            return tools
+
+        # The tools validate their own arguments (codes as in LangChain).
+        @server.call_tool(validate_input=False)
+        async def _call(
+            name: str, arguments: dict[str, Any]
+        ) -> types.CallToolResult | tuple[list[types.TextContent], dict[str, Any]]:
+            return await self.call(server, name, arguments)
+
+        return server
+
+
+# ---------------------------------------------------------------- transports
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a bind address is loopback-only.
+
+    Example:
+        >>> is_loopback("127.0.0.1"), is_loopback("localhost"), is_loopback("0.0.0.0")
+        (True, True, False)
+    """
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class BearerAuth:
+    """ASGI middleware: every HTTP request must carry ``Bearer <token>``."""
+
+    def __init__(self, app: Any, token: str | None) -> None:
+        self.app, self.token = app, token
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Answer 401 without the token, else pass the request on."""
+        if scope["type"] == "http" and self.token is not None:
+            headers = dict(scope.get("headers") or [])
+            given = headers.get(b"authorization", b"").decode("latin-1")
+            scheme, _, value = given.partition(" ")
+            expected = self.token.encode()
+            if scheme.lower() != "bearer" or not hmac.compare_digest(
+                value.strip().encode("latin-1"), expected
+            ):
+                await _plain(send, 401, b"missing or wrong bearer token")
+                return
+        await self.app(scope, receive, send)
+
+
+async def _plain(send: Any, status: int, body: bytes) -> None:
+    headers = [(b"content-type", b"text/plain"), (b"www-authenticate", b"Bearer")]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def serve_stdio(server: Server) -> None:
+    """Serve over stdin/stdout until the client closes them."""
+    from mcp.server.stdio import stdio_server
+
+    async with stdio_server() as (read, write):
+        await server.run(read, write, server.create_initialization_options())
+
+
+async def serve_http(
+    server: Server, host: str, port: int, token: str | None, policy: ImagePolicy
+) -> None:
+    """Serve Streamable HTTP at ``/mcp`` (bearer token checked when set)."""
+    import uvicorn
+    from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+    from mcp.server.transport_security import TransportSecuritySettings
+
+    local = is_loopback(host)
+    security = TransportSecuritySettings(
+        enable_dns_rebinding_protection=local,
+        allowed_hosts=["127.0.0.1:*", "localhost:*", "[::1]:*"],
+        allowed_origins=["http://127.0.0.1:*", "http://localhost:*"],
+    )
+    # A data URL carries the image as base64 (4/3 of the bytes) plus the JSON.
+    body_cap = policy.max_source_bytes * 4 // 3 + 256 * 1024
+    manager = StreamableHTTPSessionManager(
+        server, security_settings=security, max_request_body_size=body_cap
+    )
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope.get("path", "").rstrip("/") == "/mcp":
+            await manager.handle_request(scope, receive, send)
+        elif scope["type"] == "http":
+            await _plain(send, 404, b"not found; the MCP endpoint is /mcp")
+
+    config = uvicorn.Config(
+        BearerAuth(app, token),
+        host=host,
+        port=port,
+        lifespan="off",
+        log_level="warning",
+        access_log=False,
+    )
+    async with manager.run():
+        logger.warning("gravix-vision mcp: serving http://%s:%d/mcp", host, port)
+        await uvicorn.Server(config).serve()
+
+
+def _fail(message: str) -> int:
+    sys.stderr.write(f"gravix-vision mcp: {message}\n")
+    return 2
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run ``gravix-vision mcp``; returns the exit status."""
+    token = os.environ.get(TOKEN_ENV) or None
+    if args.http and not is_loopback(args.host) and not args.allow_remote:
+        return _fail(
+            f"refusing to bind {args.host!r}: not a loopback address; "
+            f"pass --allow-remote and set {TOKEN_ENV}"
+        )
+    if args.http and args.allow_remote and token is None:
+        return _fail(f"--allow-remote needs a bearer token in {TOKEN_ENV}")
+    if token is not None and len(token) < MIN_TOKEN_LENGTH:
+        return _fail(f"{TOKEN_ENV} must be at least {MIN_TOKEN_LENGTH} characters")
+    key = os.environ.get(API_KEY_ENV)
+    if not key:
+        return _fail(f"{API_KEY_ENV} is not set; export it first")
+    try:
+        import anyio
+        import mcp  # noqa: F401
+    except ImportError:
+        return _fail(
+            "needs the 'mcp' extra: pip install 'langchain-gravix-vision[mcp]'"
+        )
+    roots = [Path(r).expanduser().resolve() for r in args.root] if args.root else None
+    missing = [r.name or str(r) for r in roots or () if not r.is_dir()]
+    if missing:
+        return _fail(f"--root must be an existing directory: {', '.join(missing)}")
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    policy = ImagePolicy(allowed_roots=tuple(roots) if roots else None)
+    llm_kwargs: dict[str, Any] = {"model": args.model, "max_retries": 2}
+    if args.rate_limit > 0:
+        llm_kwargs["rate_limiter"] = InMemoryRateLimiter(
+            requests_per_second=args.rate_limit / 60,
+            check_every_n_seconds=0.05,
+            max_bucket_size=max(1, args.concurrency),
+        )
+    tools = GravixVisionToolkit(
+        llm=ChatGravixVision(**llm_kwargs), image_policy=policy
+    ).get_tools()
+    vision = VisionMCPServer(
+        tools, policy, concurrency=args.concurrency, secrets=[key, token or ""]
+    )
+    server = vision.build()
+    if args.http:
+        anyio.run(serve_http, server, args.host, args.port, token, policy)
+    else:
+        anyio.run(serve_stdio, server)
+    return 0
