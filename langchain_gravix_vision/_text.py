@@ -19,17 +19,33 @@ def short(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """Remove the given secrets and anything shaped like a key or bearer token.
+def printable(value: object, limit: int = 60) -> str:
+    r"""Return ``value`` as one safe line: control characters escaped, then shortened.
+
+    For names that came from outside (paths, hosts) and are echoed into
+    messages and logs: newlines and ANSI escapes cannot forge lines or colours.
+
+    Example:
+        >>> printable("cat\n.png\x1b[31m")
+        'cat\\n.png\\x1b[31m'
+    """
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(value))
+    return short(text, limit)
+
+
+def redact(text: str, secrets: Iterable[str] = (), *, shapes: bool = True) -> str:
+    """Remove the given secrets and (``shapes``) anything shaped like a key or token.
 
     Example:
         >>> redact("key abc123 and Bearer tok-9", ["abc123"])
         'key [REDACTED] and [REDACTED]'
+        >>> redact("key abc123 and Bearer tok-9", ["abc123"], shapes=False)
+        'key [REDACTED] and Bearer tok-9'
     """
     for secret in secrets:
         if secret:
             text = text.replace(secret, "[REDACTED]")
-    return _SECRET_SHAPES.sub("[REDACTED]", text)
+    return _SECRET_SHAPES.sub("[REDACTED]", text) if shapes else text
 
 
-__all__ = ["redact", "short"]
+__all__ = ["printable", "redact", "short"]

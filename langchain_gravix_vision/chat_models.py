@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -14,9 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from typing_extensions import Self
 
 from langchain_gravix_vision._http import shared_async_http_client, shared_http_client
+from langchain_gravix_vision._text import redact
 from langchain_gravix_vision._version import __version__
 from langchain_gravix_vision.errors import UnsupportedCapabilityError
-from langchain_gravix_vision.images import ImagePolicy
+from langchain_gravix_vision.images import ImagePolicy, to_thread_cancellable
 from langchain_gravix_vision.message_images import prepare_messages
 from langchain_gravix_vision.profiles import (
     DEFAULT_MODEL,
@@ -290,8 +290,8 @@ class ChatGravixVision(BaseChatOpenAI):
         **kwargs: Any,
     ) -> ChatResult:
         # Reading, fetching and resizing images is blocking work: do it in a
-        # thread so the event loop keeps running.
-        messages = await asyncio.to_thread(
+        # thread so the event loop keeps running (cancelling stops the decode).
+        messages = await to_thread_cancellable(
             self._prepare_images, messages, kwargs.get("model")
         )
         kwargs[_IMAGES_PREPARED] = True
@@ -304,7 +304,7 @@ class ChatGravixVision(BaseChatOpenAI):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        messages = await asyncio.to_thread(
+        messages = await to_thread_cancellable(
             self._prepare_images, messages, kwargs.get("model")
         )
         kwargs[_IMAGES_PREPARED] = True
@@ -370,8 +370,15 @@ class ChatGravixVision(BaseChatOpenAI):
             if isinstance(response, dict)
             else getattr(response, "choices", None)
         ) or []
+        key = self.gravix_api_key.get_secret_value() if self.gravix_api_key else ""
         for generation, choice in zip(result.generations, choices, strict=False):
             generation.message.response_metadata["model_provider"] = PROVIDER
+            if key and isinstance(generation.message.content, str):
+                # A server or model that echoes the key must not pass it on.
+                generation.message.content = redact(
+                    generation.message.content, [key], shapes=False
+                )
+                generation.text = generation.message.content
             message = (
                 choice.get("message", {})
                 if isinstance(choice, dict)

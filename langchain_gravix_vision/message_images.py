@@ -26,10 +26,12 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, ToolMessage
 
+from langchain_gravix_vision.errors import ImageTooLarge, UnsupportedImageFormat
 from langchain_gravix_vision.images import (
     BlockSource,
     ImagePolicy,
     check_url,
+    is_file_block,
     is_image_block,
     parse_image_block,
     prepare_image,
@@ -122,6 +124,12 @@ def _convert_content(
             wire = to_wire_image_block(block, policy=policy, resolution=resolution)
             converted.append(wire)
             images.append(wire)
+        elif is_file_block(block):
+            # The chat endpoint takes text and images only (Ollama answers 400).
+            raise UnsupportedImageFormat(
+                "file blocks other than images are not supported by the chat"
+                " endpoint; send images (render document pages as images)"
+            )
         else:
             converted.append(block)
     return converted, images
@@ -145,13 +153,19 @@ def prepare_messages(
         >>> [m.type for m in out]
         ['tool', 'human']
     """
+    if policy is not None:
+        _check_image_count(messages, policy)
     out: list[BaseMessage] = []
     pending: list[dict[str, Any]] = []
+    sent = 0
     for message in messages:
         if pending and not isinstance(message, ToolMessage):
             out.append(_tool_images_message(pending))
             pending = []
         content, images = _convert_content(message.content, policy, resolution)
+        if policy is not None and images:
+            sent += sum(len(image["image_url"]["url"]) for image in images)
+            _check_request_bytes(sent, policy)
         if isinstance(message, ToolMessage) and images:
             text = [b for b in content if not (isinstance(b, dict) and b in images)]
             text.append({"type": "text", "text": TOOL_IMAGE_NOTE})
@@ -164,6 +178,31 @@ def prepare_messages(
     if pending:
         out.append(_tool_images_message(pending))
     return out
+
+
+def _check_image_count(messages: Sequence[BaseMessage], policy: ImagePolicy) -> None:
+    count = sum(
+        1
+        for message in messages
+        if isinstance(message.content, list)
+        for block in message.content
+        if is_image_block(block)
+    )
+    if count > policy.max_images:
+        raise ImageTooLarge(
+            f"the request carries {count} images; the limit is {policy.max_images}"
+            " (ImagePolicy.max_images). Send fewer images, or drop old ones from"
+            " the history."
+        )
+
+
+def _check_request_bytes(sent: int, policy: ImagePolicy) -> None:
+    if sent > policy.max_request_image_bytes:
+        raise ImageTooLarge(
+            f"the request's images exceed {policy.max_request_image_bytes:,} bytes"
+            " once encoded (ImagePolicy.max_request_image_bytes). Send fewer or"
+            " smaller images."
+        )
 
 
 def _tool_images_message(images: list[dict[str, Any]]) -> HumanMessage:

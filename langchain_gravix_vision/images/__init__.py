@@ -18,6 +18,7 @@ Example:
 
 from langchain_gravix_vision.images._blocks import (
     BlockSource,
+    is_file_block,
     is_image_block,
     parse_image_block,
 )
@@ -48,6 +49,7 @@ from langchain_gravix_vision.images._urls import (
     check_url,
     parse_ip_host,
 )
+from langchain_gravix_vision.images._worker import to_thread_cancellable
 
 __all__ = [
     "ALLOWED_FORMATS",
@@ -62,6 +64,7 @@ __all__ = [
     "decode_base64",
     "fetch_url",
     "flatten",
+    "is_file_block",
     "is_image_block",
     "load_image",
     "looks_flat",
@@ -79,4 +82,5 @@ __all__ = [
     "sniff_mime_type",
     "source_kind",
     "target_size",
+    "to_thread_cancellable",
 ]

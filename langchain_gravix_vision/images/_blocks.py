@@ -10,6 +10,8 @@ paths (see ``read_string(..., allow_path=False)``).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ from typing import Any, Literal
 from langchain_gravix_vision._text import short
 from langchain_gravix_vision.errors import ImageSourceNotAllowed, InvalidImageData
 from langchain_gravix_vision.images._data_urls import MIME_PATTERN
+from langchain_gravix_vision.images._raw import sniff_mime_type
 
 _IMAGE_BLOCK_KEYS = ("url", "base64", "data", "source", "source_type", "file_id", "id")
 Kind = Literal["url", "base64", "bytes"]
@@ -68,23 +71,80 @@ def is_image_block(block: object) -> bool:
     """Return whether ``block`` is an image content block in any LangChain form.
 
     Recognises LangChain v1 and v0 ``{"type": "image", ...}``, OpenAI
-    ``{"type": "image_url", ...}`` / ``{"type": "input_image", ...}`` and
-    Anthropic ``{"type": "image", "source": {...}}`` blocks.
+    ``{"type": "image_url", ...}`` / ``{"type": "input_image", ...}``,
+    Anthropic ``{"type": "image", "source": {...}}`` blocks, and ``file``
+    blocks that carry an image (``mime_type: image/...`` or an image data
+    URL), whatever the case of ``type``: none of them skips the policy.
 
     Example:
         >>> is_image_block({"type": "image_url", "image_url": {"url": "https://x/y.png"}})
+        True
+        >>> is_image_block({"type": "file", "mime_type": "image/png", "base64": "AA=="})
         True
         >>> is_image_block({"type": "text", "text": "hi"})
         False
     """
     if not isinstance(block, Mapping):
         return False
-    kind = block.get("type")
+    kind = _kind(block)
     if kind in ("image_url", "input_image"):
         return "image_url" in block or "file_id" in block
     if kind == "image":
         return any(key in block for key in _IMAGE_BLOCK_KEYS)
+    if kind == "file":
+        return _image_file_data(block) is not None or (
+            any(key in block for key in ("url", "base64", "data"))
+            and (_is_image_mime(block.get("mime_type")) or _sniffs_as_image(block))
+        )
     return False
+
+
+def is_file_block(block: object) -> bool:
+    """Return whether ``block`` is a ``file`` content block (any case).
+
+    Example:
+        >>> is_file_block({"type": "File", "base64": "JVBERi0=", "mime_type": "application/pdf"})
+        True
+    """  # noqa: E501
+    return isinstance(block, Mapping) and _kind(block) == "file"
+
+
+def _sniffs_as_image(block: Mapping[str, Any]) -> bool:
+    """Whether a file block's base64 data starts like an image.
+
+    langchain-core labels OpenAI ``file_data`` blocks ``application/pdf``
+    whatever they hold, so the bytes decide.
+    """
+    data = block.get("base64", block.get("data"))
+    if isinstance(data, (bytes, bytearray)):
+        head = bytes(data[:16])
+    elif isinstance(data, str):
+        try:
+            head = base64.b64decode(data.strip()[:24], validate=True)
+        except (binascii.Error, ValueError):
+            return False
+    else:
+        return False
+    return sniff_mime_type(head).startswith("image/")
+
+
+def _kind(block: Mapping[str, Any]) -> str:
+    """The block type, compared case-insensitively (``IMAGE_URL`` is an image)."""
+    kind = block.get("type")
+    return kind.strip().lower() if isinstance(kind, str) else ""
+
+
+def _is_image_mime(value: object) -> bool:
+    return isinstance(value, str) and value.strip().lower().startswith("image/")
+
+
+def _image_file_data(block: Mapping[str, Any]) -> str | None:
+    """The data URL of an OpenAI ``{"type": "file", "file": {"file_data": ...}}``."""
+    file = block.get("file")
+    data = file.get("file_data") if isinstance(file, Mapping) else None
+    if isinstance(data, str) and data[:11].lower() == "data:image/":
+        return data
+    return None
 
 
 def _text(value: object, field: str) -> str:
@@ -134,7 +194,9 @@ def _file_id_refused() -> ImageSourceNotAllowed:
 
 def _payload(block: Mapping[str, Any]) -> tuple[Kind, str | bytes, object]:
     """(kind, value, declared MIME) of any image block form."""
-    kind = block["type"]
+    kind = _kind(block)
+    if kind == "file" and (file_data := _image_file_data(block)) is not None:
+        return "url", file_data, None
     if kind in ("image_url", "input_image"):
         value = block.get("image_url")
         if isinstance(value, Mapping):
@@ -200,6 +262,8 @@ def parse_image_block(block: Mapping[str, Any]) -> BlockSource:
             " {'type': 'image_url', ...}"
         )
     kind, value, declared = _payload(block)
+    if _kind(block) == "file" and not _is_image_mime(declared):
+        declared = None  # a label invented upstream; the bytes are sniffed
     mime = _mime(declared) if kind == "base64" else None
     extras = block.get("extras")
     prepared = (
@@ -220,6 +284,7 @@ __all__ = [
     "PREPARED_KEY",
     "PREPARED_TOKEN",
     "BlockSource",
+    "is_file_block",
     "is_image_block",
     "parse_image_block",
 ]

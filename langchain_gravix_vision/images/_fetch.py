@@ -13,6 +13,7 @@ and one deadline (``fetch_timeout``) bounds the whole download.
 
 from __future__ import annotations
 
+import concurrent.futures
 import ipaddress
 import socket
 import time
@@ -24,15 +25,17 @@ import httpcore
 import httpx
 
 from langchain_gravix_vision._http import ssl_context
-from langchain_gravix_vision._text import short
+from langchain_gravix_vision._text import printable
 from langchain_gravix_vision.errors import (
     ImageFetchError,
     ImageSourceNotAllowed,
     ImageTooLarge,
 )
 from langchain_gravix_vision.images._policy import ImagePolicy
-from langchain_gravix_vision.images._urls import blocked_reason, check_url
+from langchain_gravix_vision.images._urls import blocked_reason, check_url, url_shown
 
+_DNS = concurrent.futures.ThreadPoolExecutor(4, thread_name_prefix="gravix-dns")
+"""Lookups run here so a hung resolver cannot outlive ``fetch_timeout``."""
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _HEADERS = {
     "Accept": "image/*,*/*;q=0.5",
@@ -91,6 +94,24 @@ class PinnedBackend(httpcore.SyncBackend):
         self._policy = policy
         self._deadline = deadline
 
+    def _resolve(self, host: str, port: int) -> list[typing.Any]:
+        """``getaddrinfo`` within the download deadline (it has no timeout)."""
+        lookup = _DNS.submit(
+            socket.getaddrinfo,
+            host,
+            port,
+            type=socket.SOCK_STREAM,
+            proto=socket.IPPROTO_TCP,
+        )
+        try:
+            return lookup.result(timeout=max(0.0, self._deadline - time.monotonic()))
+        except concurrent.futures.TimeoutError:
+            raise httpcore.ConnectTimeout(
+                "the DNS lookup passed the deadline"
+            ) from None
+        except (OSError, UnicodeError):
+            raise ImageFetchError(f"could not resolve {printable(host)}") from None
+
     def connect_tcp(
         self,
         host: str,
@@ -100,12 +121,7 @@ class PinnedBackend(httpcore.SyncBackend):
         socket_options: Iterable[typing.Any] | None = None,
     ) -> httpcore.NetworkStream:
         """Resolve ``host``, check every answer, connect to a checked IP."""
-        try:
-            infos = socket.getaddrinfo(
-                host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
-            )
-        except (OSError, UnicodeError):
-            raise httpcore.ConnectError(f"could not resolve {short(host)}") from None
+        infos = self._resolve(host, port)
         addresses: list[str] = []
         for info in infos:
             address = str(info[4][0])
@@ -116,11 +132,11 @@ class PinnedBackend(httpcore.SyncBackend):
                 reason = blocked_reason(ipaddress.ip_address(address))
                 if reason is not None:
                     raise ImageSourceNotAllowed(
-                        f"host {short(host)} resolves to a {reason} address; only"
+                        f"host {printable(host)} resolves to a {reason} address; only"
                         " public hosts are fetched. Add it to"
                         " ImagePolicy.allowed_hosts if it is trusted."
                     )
-        error: Exception = httpcore.ConnectError(f"no address for {short(host)}")
+        error: Exception = httpcore.ConnectError(f"no address for {printable(host)}")
         for address in addresses:
             remaining = self._deadline - time.monotonic()
             if remaining <= 0:
@@ -173,7 +189,7 @@ def _read_capped(response: httpx.Response, policy: ImagePolicy, host: str) -> by
     declared = response.headers.get("content-length", "")
     if declared.strip().isdigit() and int(declared) > limit:
         raise ImageTooLarge(
-            f"{short(host)} announces {int(declared):,} bytes; the limit is"
+            f"{printable(host)} announces {int(declared):,} bytes; the limit is"
             f" {limit:,} (ImagePolicy.max_source_bytes)"
         )
     chunks: list[bytes] = []
@@ -182,7 +198,7 @@ def _read_capped(response: httpx.Response, policy: ImagePolicy, host: str) -> by
         size += len(chunk)
         if size > limit:
             raise ImageTooLarge(
-                f"the download from {short(host)} exceeds {limit:,} bytes"
+                f"the download from {printable(host)} exceeds {limit:,} bytes"
                 " (ImagePolicy.max_source_bytes)"
             )
         chunks.append(chunk)
@@ -214,15 +230,15 @@ def fetch_url(url: str, policy: ImagePolicy) -> bytes:
                         location = response.headers.get("location")
                         if not location:
                             raise ImageFetchError(
-                                f"{short(host)} sent a redirect without a Location"
+                                f"{printable(host)} sent a redirect without a Location"
                             )
                         current = check_url(
-                            urllib.parse.urljoin(current, location), policy
+                            urllib.parse.urljoin(current, location.strip()), policy
                         )
                         continue
                     if not response.is_success:
                         raise ImageFetchError(
-                            f"{short(host)} answered HTTP {response.status_code};"
+                            f"{printable(host)} answered HTTP {response.status_code};"
                             " check that the image URL is public and correct"
                         )
                     data = _read_capped(response, policy, host)
@@ -231,18 +247,24 @@ def fetch_url(url: str, policy: ImagePolicy) -> bytes:
                     return data
     except httpx.TimeoutException:
         raise ImageFetchError(
-            f"downloading from {short(host)} took longer than"
+            f"downloading from {printable(host)} took longer than"
             f" {policy.fetch_timeout:g} s (ImagePolicy.fetch_timeout)"
         ) from None
-    except httpx.InvalidURL as exc:
-        raise ImageSourceNotAllowed(f"invalid URL: {short(exc, 120)}") from None
-    except httpx.HTTPError as exc:
+    except httpx.InvalidURL:
+        raise ImageSourceNotAllowed(
+            f"invalid URL ({url_shown(current)}): it cannot be requested"
+        ) from None
+    except httpx.HTTPError as exc:  # its text may quote the server: not shown
+        kind = type(exc).__name__
+        if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+            kind += ": TLS certificate verification failed (CERTIFICATE_VERIFY_FAILED)"
         raise ImageFetchError(
-            f"downloading from {short(host)} failed: {short(exc, 120)}"
+            f"downloading from {printable(host)} failed ({kind});"
+            " check that the image URL is public and correct"
         ) from None
     raise ImageFetchError(
         f"more than {policy.max_redirects} redirects (ImagePolicy.max_redirects)"
-        f" starting at {short(urllib.parse.urlsplit(url).hostname or url)}"
+        f" starting at {url_shown(url)}"
     )
 
 

@@ -6,7 +6,6 @@ orientation. Pixels are only decoded later, after every cap has passed.
 
 from __future__ import annotations
 
-import io
 import struct
 
 from PIL import Image, UnidentifiedImageError
@@ -19,6 +18,7 @@ from langchain_gravix_vision.errors import (
 )
 from langchain_gravix_vision.images._policy import ImagePolicy
 from langchain_gravix_vision.images._raw import RawImage, sniff_mime_type
+from langchain_gravix_vision.images._worker import GuardedReader
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF", "AVIF", "HEIF")
 """Formats Pillow may open (no EPS/PDF/PSD etc.: smaller attack surface).
@@ -58,6 +58,10 @@ TRANSPOSE = {
     8: Image.Transpose.ROTATE_90,
 }
 _ORIENTATION_TAG = 0x0112
+_TILE_WIDTH, _TILE_LENGTH = 322, 323
+_DECODE_BLOCK = 2048
+FRAME_COUNT_LIMIT = 256
+"""TIFF pages are counted up to this many (only page 0 is ever sent)."""
 # TypeError/KeyError: Pillow's TIFF plugin raises them for bogus IFD pointers
 # and float strip offsets.
 CORRUPT = (
@@ -129,25 +133,76 @@ def _decode_formats() -> list[str]:
     return [name for name in ALLOWED_FORMATS if name in Image.OPEN]
 
 
+def _open_bytes(raw: RawImage, data: bytes, policy: ImagePolicy) -> Image.Image:
+    """Open the header; later reads (the decode) are bounded by ``GuardedReader``."""
+    for attempt in range(2):
+        reader = GuardedReader(data, raw.name, policy.decode_timeout)
+        try:
+            image = Image.open(reader, formats=_decode_formats())
+        except UnidentifiedImageError:
+            is_heif = sniff_mime_type(data) == "image/heic"
+            if attempt or not (is_heif and _register_heif()):
+                raise _unsupported(raw, data) from None
+            continue
+        # Small reads: the deadline and cancellation are checked between them
+        # (a few repeated JPEG scans fit in 2 KiB).
+        image.decodermaxblock = _DECODE_BLOCK
+        return image
+    raise _unsupported(raw, data)
+
+
+def _check_decode_work(
+    raw: RawImage, data: bytes, image: Image.Image, policy: ImagePolicy
+) -> None:
+    """Refuse files whose decode costs far more than their pixel count says.
+
+    A progressive JPEG may repeat scans (each one a full pass over the
+    coefficients), and a tiled TIFF may declare tiles far larger than the
+    image (each decoded in full).
+    """
+    if image.format in ("JPEG", "MPO"):
+        scans = data.count(b"\xff\xda")  # SOS; 0xFF is byte-stuffed elsewhere
+        if scans > policy.max_jpeg_scans:
+            raise ImageTooLarge(
+                f"{raw.name} has {scans:,} JPEG scans; the limit is"
+                f" {policy.max_jpeg_scans:,} (ImagePolicy.max_jpeg_scans)."
+                " Re-encode it as a baseline JPEG."
+            )
+    tags = getattr(image, "tag_v2", None)
+    if image.format == "TIFF" and tags is not None:
+        tile = (tags.get(_TILE_WIDTH), tags.get(_TILE_LENGTH))
+        if tile != (None, None):
+            width, height = image.size
+            area = _as_int(tile[0]) * _as_int(tile[1])
+            if area > min(max(4 * width * height, 1 << 20), policy.max_source_pixels):
+                raise ImageTooLarge(
+                    f"{raw.name} declares {_as_int(tile[0])}x{_as_int(tile[1])}"
+                    f" TIFF tiles for a {width}x{height} image; re-save it untiled"
+                )
+
+
+def _as_int(value: object) -> int:
+    if isinstance(value, int) and value >= 0:
+        return value
+    raise InvalidImageData("the TIFF tile size is not a whole number")
+
+
 def open_guarded(raw: RawImage, policy: ImagePolicy) -> Image.Image:
-    """Open the header only (pixels not decoded) and apply the pixel cap."""
+    """Open the header only (pixels not decoded) and apply the pixel caps.
+
+    The pixel cap reads the header's size; JPEG scan and TIFF tile counts
+    bound the decode work; the decode itself is bounded in time and stops when
+    its caller is cancelled (``GuardedReader``).
+    """
     if raw.image is not None:
         image = raw.image
     else:
         data = raw.data or b""
         if not data:
             raise InvalidImageData(f"{raw.name} is empty (0 bytes); pass an image file")
-        try:
-            image = Image.open(io.BytesIO(data), formats=_decode_formats())
-        except UnidentifiedImageError:
-            is_heif = sniff_mime_type(data) == "image/heic"
-            if not (is_heif and _register_heif()):
-                raise _unsupported(raw, data) from None
-            try:
-                image = Image.open(io.BytesIO(data), formats=_decode_formats())
-            except UnidentifiedImageError:
-                raise _unsupported(raw, data) from None
+        image = _open_bytes(raw, data, policy)
         _check_mime(raw, image.format or "")
+        _check_decode_work(raw, data, image, policy)
     width, height = image.size
     if width < 1 or height < 1:
         raise InvalidImageData(f"{raw.name} has no pixels ({width}x{height})")
@@ -160,10 +215,35 @@ def open_guarded(raw: RawImage, policy: ImagePolicy) -> Image.Image:
     return image
 
 
-def first_frame(image: Image.Image) -> tuple[Image.Image, int]:
-    """Return frame 0 (animated GIF/WebP, multi-page TIFF) and the frame count."""
+def _count_frames(image: Image.Image) -> int:
+    """Frames or pages; TIFF pages are counted only up to ``FRAME_COUNT_LIMIT``.
+
+    Counting TIFF pages parses each page's directory (100,000 pages took a
+    minute), and the count only fills ``PreparedImage.frames``.
+    """
+    if image.format != "TIFF":
+        return max(1, int(getattr(image, "n_frames", 1)))
+    if not getattr(image, "is_animated", False):
+        return 1
+    count = 1
     try:
-        frames = max(1, int(getattr(image, "n_frames", 1)))
+        while count < FRAME_COUNT_LIMIT:
+            image.seek(count)
+            count += 1
+    except EOFError:
+        pass
+    finally:
+        image.seek(0)
+    return count
+
+
+def first_frame(image: Image.Image) -> tuple[Image.Image, int]:
+    """Return frame 0 (animated GIF/WebP, multi-page TIFF) and the frame count.
+
+    The count stops at ``FRAME_COUNT_LIMIT`` for TIFF.
+    """
+    try:
+        frames = _count_frames(image)
     except CORRUPT:
         frames = 1
     if frames > 1 and image.tell() != 0:
@@ -186,6 +266,7 @@ def exif_orientation(image: Image.Image) -> int:
 __all__ = [
     "ALLOWED_FORMATS",
     "CORRUPT",
+    "FRAME_COUNT_LIMIT",
     "TRANSPOSE",
     "exif_orientation",
     "first_frame",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import stat
 
-from langchain_gravix_vision._text import short
+from langchain_gravix_vision._text import printable
 from langchain_gravix_vision.errors import ImageSourceNotAllowed
 from langchain_gravix_vision.images._policy import ImagePolicy
 from langchain_gravix_vision.images._raw import RawImage, cap_bytes
@@ -14,8 +14,8 @@ from langchain_gravix_vision.images._raw import RawImage, cap_bytes
 def _shown(given: str) -> str:
     """The path as it may appear in messages: relative and short, else basename."""
     if not os.path.isabs(given) and len(given) <= 60:
-        return given
-    return short(os.path.basename(given.rstrip("/\\")) or "path")
+        return printable(given)
+    return printable(os.path.basename(given.rstrip("/\\")) or "path")
 
 
 def _inside(real: str, root: str) -> bool:
@@ -55,6 +55,17 @@ def read_path(given: str, policy: ImagePolicy) -> RawImage:
     shown = _shown(given)
     if "\x00" in given:
         raise ImageSourceNotAllowed("the image path contains a NUL character")
+    try:
+        data = _read(given, policy, shown)
+    except OSError as exc:  # a race (a symlink or file swapped meanwhile), EIO...
+        reason = exc.strerror or type(exc).__name__
+        raise ImageSourceNotAllowed(f"{shown} cannot be read ({reason})") from None
+    cap_bytes(len(data), policy, shown)
+    return RawImage(printable(os.path.basename(given)) or shown, data=data)
+
+
+def _read(given: str, policy: ImagePolicy, shown: str) -> bytes:
+    """Resolve, check and read; any ``OSError`` left is turned typed above."""
     real = os.path.realpath(given)
     if not policy.allow_any_path and not any(
         _inside(real, root) for root in policy.root_dirs()
@@ -68,10 +79,6 @@ def read_path(given: str, policy: ImagePolicy) -> RawImage:
     except (FileNotFoundError, NotADirectoryError):
         hint = "; '~' is not expanded, give the real path" if given[:1] == "~" else ""
         raise ImageSourceNotAllowed(f"{shown} was not found{hint}") from None
-    except OSError as exc:
-        raise ImageSourceNotAllowed(
-            f"{shown} cannot be read ({exc.strerror})"
-        ) from None
     if not stat.S_ISREG(before.st_mode):
         raise ImageSourceNotAllowed(
             f"{shown} is {_kind(before.st_mode)}; pass a regular image file"
@@ -80,27 +87,14 @@ def read_path(given: str, policy: ImagePolicy) -> RawImage:
     flags = os.O_RDONLY
     for flag in ("O_NONBLOCK", "O_NOFOLLOW", "O_CLOEXEC", "O_BINARY", "O_NOCTTY"):
         flags |= getattr(os, flag, 0)
-    try:
-        fd = os.open(real, flags)
-    except OSError as exc:
-        raise ImageSourceNotAllowed(
-            f"{shown} cannot be read ({exc.strerror})"
-        ) from None
-    with os.fdopen(fd, "rb") as file:
-        after = os.fstat(fd)
+    with os.fdopen(os.open(real, flags), "rb") as file:
+        after = os.fstat(file.fileno())
         if not stat.S_ISREG(after.st_mode) or (after.st_dev, after.st_ino) != (
             before.st_dev,
             before.st_ino,
         ):
             raise ImageSourceNotAllowed(f"{shown} changed while it was opened")
-        try:
-            data = file.read(policy.max_source_bytes + 1)
-        except OSError as exc:
-            raise ImageSourceNotAllowed(
-                f"{shown} cannot be read ({exc.strerror})"
-            ) from None
-    cap_bytes(len(data), policy, shown)
-    return RawImage(short(os.path.basename(given)) or shown, data=data)
+        return file.read(policy.max_source_bytes + 1)
 
 
 __all__ = ["read_path"]

@@ -50,7 +50,15 @@ class ImagePolicy(BaseModel):
         max_source_bytes: Byte cap for files, downloads and decoded base64.
         max_source_pixels: Pixel cap, checked from the image header before
             decoding. Pillow's own bomb limit (about 89 MP) also applies.
-        fetch_timeout: Seconds for a whole download, redirects included.
+        max_jpeg_scans: Scans a (progressive) JPEG may have; encoders write
+            about 10, and each scan is a full pass over the image.
+        max_images: Images one chat request may carry, the whole history
+            included (each read under the caps above).
+        max_request_image_bytes: Encoded image bytes one chat request may
+            carry (data URLs, summed).
+        decode_timeout: Seconds one image may take to decode; the decode also
+            stops when an async caller is cancelled.
+        fetch_timeout: Seconds for a whole download, DNS and redirects included.
         max_redirects: Redirects followed, each one re-validated.
         resize: Resize to the model's resolution (``False``: send as decoded).
         upscale: Allow enlarging small images to the model's grid or size.
@@ -77,6 +85,10 @@ class ImagePolicy(BaseModel):
     allowed_hosts: tuple[str, ...] = ()
     max_source_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     max_source_pixels: int = Field(default=50_000_000, gt=0)
+    max_jpeg_scans: int = Field(default=100, gt=0)
+    max_images: int = Field(default=20, gt=0)
+    max_request_image_bytes: int = Field(default=32 * 1024 * 1024, gt=0)
+    decode_timeout: float = Field(default=20.0, gt=0)
     fetch_timeout: float = Field(default=10.0, gt=0)
     max_redirects: int = Field(default=3, ge=0, le=20)
     resize: bool = True

@@ -16,7 +16,7 @@ from PIL import Image
 from langchain_gravix_vision._text import short
 from langchain_gravix_vision.errors import ImageError, ImageTooLarge, InvalidImageData
 from langchain_gravix_vision.images._blocks import PREPARED_KEY, PREPARED_TOKEN
-from langchain_gravix_vision.images._encode import encode, flatten
+from langchain_gravix_vision.images._encode import encode, flatten, to_srgb
 from langchain_gravix_vision.images._guard import (
     CORRUPT,
     TRANSPOSE,
@@ -177,9 +177,10 @@ def prepare_image(
                 request = target if orientation < 5 else (target[1], target[0])
                 image.draft(None, request)
             image.load()
+            icc_profile = image.info.get("icc_profile")
             if orientation != 1:
                 image = image.transpose(TRANSPOSE[orientation])
-            image = flatten(image)
+            image = to_srgb(flatten(image), icc_profile)
             if image.size != target:
                 image = image.resize(target, Image.Resampling.LANCZOS, reducing_gap=2.0)
             data, mime_type = encode(image, policy)
@@ -225,7 +226,7 @@ def load_image(
     is sniffed from the bytes. Only frame 0 of animated or multi-page images is
     used (``frames`` records how many there were). ``resolution=None`` uses
     ``DEFAULT_RESOLUTION`` (or ``policy.max_side_unknown`` when set). Sync
-    only: async code can call ``await asyncio.to_thread(load_image, ...)``.
+    only: async code can call ``await to_thread_cancellable(load_image, ...)``.
 
     Raises:
         ImageSourceNotAllowed: The policy refuses the path, scheme or host.

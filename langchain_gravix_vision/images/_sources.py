@@ -15,7 +15,7 @@ from typing import Any, Literal, Union
 
 from PIL import Image
 
-from langchain_gravix_vision._text import short
+from langchain_gravix_vision._text import printable, short
 from langchain_gravix_vision.errors import ImageSourceNotAllowed, InvalidImageData
 from langchain_gravix_vision.images._blocks import BlockSource, parse_image_block
 from langchain_gravix_vision.images._data_urls import decode_base64, read_data_url
@@ -23,6 +23,7 @@ from langchain_gravix_vision.images._fetch import fetch_url
 from langchain_gravix_vision.images._paths import read_path
 from langchain_gravix_vision.images._policy import ImagePolicy
 from langchain_gravix_vision.images._raw import RawImage, SupportsRead, cap_bytes
+from langchain_gravix_vision.images._urls import url_shown
 
 ImageSource = Union[
     str,
@@ -76,15 +77,6 @@ def read_file_object(file: SupportsRead, policy: ImagePolicy) -> RawImage:
     return RawImage(name, data=bytes(data))
 
 
-def _url_name(url: str) -> str:
-    """Host plus last path segment, without query: safe to show."""
-    rest = url.split("://", 1)[-1]
-    host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
-    path = rest[len(host) :].split("?", 1)[0].split("#", 1)[0]
-    last = path.rstrip("/").rsplit("/", 1)[-1]
-    return short(f"{host}/{last}" if last else host)
-
-
 def source_kind(text: str) -> SourceKind:
     """Say how a string image source is read: the one URL-versus-path rule.
 
@@ -133,12 +125,12 @@ def read_string(text: str, policy: ImagePolicy, *, allow_path: bool = True) -> R
                 "image URLs are disabled (ImagePolicy.url_mode='deny'); download"
                 " the image and pass the file or its bytes"
             )
-        return RawImage(_url_name(head), data=fetch_url(head, policy))
+        return RawImage(url_shown(head), data=fetch_url(head, policy))
     if kind == "other_url":
         match = _SCHEME.match(head)
         scheme = match.group(1).lower() if match else "file"
         raise ImageSourceNotAllowed(
-            f"URL scheme {short(scheme, 20)!r} is not allowed; pass an"
+            f"URL scheme {printable(scheme, 20)!r} is not allowed; pass an"
             " http(s) URL, a data URL, a local path or bytes"
         )
     if not allow_path:

@@ -10,9 +10,10 @@ applies to every resolved address.
 from __future__ import annotations
 
 import ipaddress
+import unicodedata
 import urllib.parse
 
-from langchain_gravix_vision._text import short
+from langchain_gravix_vision._text import printable
 from langchain_gravix_vision.errors import ImageSourceNotAllowed
 from langchain_gravix_vision.images._policy import ImagePolicy, normalize_host
 
@@ -30,6 +31,7 @@ _METADATA_IPS = frozenset(
 _CGNAT = ipaddress.IPv4Network("100.64.0.0/10")
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
+_IDNA_DOTS = {0x3002: ".", 0xFF0E: ".", 0xFF61: "."}
 _BLOCKED_NAMES = frozenset(
     {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
 )
@@ -151,11 +153,18 @@ def check_url(url: str, policy: ImagePolicy) -> str:
         parts = urllib.parse.urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise ImageSourceNotAllowed(f"invalid URL {short(url)!r}: {exc}") from None
+        problem = (
+            "its port is not a number from 0 to 65535"
+            if "ort" in str(exc)
+            else ("it cannot be parsed")
+        )
+        raise ImageSourceNotAllowed(
+            f"invalid URL ({url_shown(url)}): {problem}"
+        ) from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise ImageSourceNotAllowed(
-            f"URL scheme {short(scheme, 20)!r} is not allowed; only http and https"
+            f"URL scheme {printable(scheme, 20)!r} is not allowed; only http and https"
             " URLs are fetched"
         )
     if parts.username is not None or parts.password is not None:
@@ -165,24 +174,29 @@ def check_url(url: str, policy: ImagePolicy) -> str:
         )
     host = parts.hostname or ""
     if not host:
-        raise ImageSourceNotAllowed(f"URL {short(url)!r} has no host")
+        raise ImageSourceNotAllowed(f"invalid URL ({url_shown(url)}): it has no host")
     if any(c.isspace() or not c.isprintable() for c in host):
-        raise ImageSourceNotAllowed(f"URL host {short(host)!r} is not valid")
+        raise ImageSourceNotAllowed(f"invalid URL: host {printable(host)!r}")
     if policy.host_allowed(host):
         return url
-    name = normalize_host(host)
+    # Check the host as a URL parser or IDNA will read it (the server's, in
+    # pass-through mode): %-escapes, full-width and circled forms, IDNA dots.
+    canonical_host = canonical_url_host(host)
+    if canonical_host != host and policy.host_allowed(canonical_host):
+        return url
+    name = normalize_host(canonical_host)
     if name in _BLOCKED_NAMES or name.endswith(".localhost"):
         raise ImageSourceNotAllowed(
-            f"URL host {short(host)} is a loopback name; only public hosts are"
+            f"URL host {printable(host)} is a loopback name; only public hosts are"
             " fetched. Add it to ImagePolicy.allowed_hosts if it is trusted."
         )
-    ip = parse_ip_host(host)
+    ip = parse_ip_host(canonical_host)
     if ip is None:
         return url
     reason = None if policy.host_allowed(str(ip)) else blocked_reason(ip)
     if reason is not None:
         raise ImageSourceNotAllowed(
-            f"URL host {short(host)} is a {reason} address; only public hosts are"
+            f"URL host {printable(host)} is a {reason} address; only public hosts are"
             " fetched. Add it to ImagePolicy.allowed_hosts if it is trusted."
         )
     if name == str(ip):
@@ -192,4 +206,47 @@ def check_url(url: str, policy: ImagePolicy) -> str:
     return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
 
-__all__ = ["IPAddress", "blocked_reason", "check_url", "parse_ip_host"]
+def canonical_url_host(host: str) -> str:
+    r"""Return ``host`` as URL parsers and IDNA read it, for checking.
+
+    Percent-escapes are decoded, compatibility forms (full-width, circled)
+    folded by NFKC, and the IDNA dot variants become ``.``.
+
+    Example:
+        >>> fullwidth = "\uff11\uff12\uff17\u3002\uff10.0.1"
+        >>> [canonical_url_host(h) for h in ("%31%32%37.0.0.1", fullwidth,
+        ...  "localhost%2e")]
+        ['127.0.0.1', '127.0.0.1', 'localhost.']
+    """
+    text = unicodedata.normalize("NFKC", urllib.parse.unquote(host))
+    return text.translate(_IDNA_DOTS).lower()
+
+
+def url_shown(url: str) -> str:
+    """The part of a URL that is safe to show: host and last path segment.
+
+    No credentials, port, query or fragment (signatures and tokens live
+    there); control characters escaped.
+
+    Example:
+        >>> url_shown("https://admin:S3cr3t@img.example:8443/a/cat.png?X-Amz-Signature=1")
+        'img.example/cat.png'
+    """
+    rest = url.split("://", 1)[-1]
+    authority = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    host = authority.rsplit("@", 1)[-1]
+    if not host.startswith("["):
+        host = host.split(":", 1)[0]
+    path = rest[len(authority) :].split("?", 1)[0].split("#", 1)[0]
+    last = path.rstrip("/").rsplit("/", 1)[-1]
+    return printable(f"{host}/{last}" if last else host)
+
+
+__all__ = [
+    "IPAddress",
+    "blocked_reason",
+    "canonical_url_host",
+    "check_url",
+    "parse_ip_host",
+    "url_shown",
+]

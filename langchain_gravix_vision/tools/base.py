@@ -8,11 +8,10 @@ subclass states its types, a name, a description and its prompts; nothing else.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
 
@@ -23,7 +22,14 @@ from langchain_core.callbacks import (
 )
 from langchain_core.exceptions import OutputParserException
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolCall,
+    ToolMessage,
+)
 from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import BaseTool, ToolException
 from langchain_core.tools.base import ToolExceptionHandlerOutput
@@ -50,6 +56,7 @@ from langchain_gravix_vision.images import (
     prepare_image,
     read_source,
     read_string,
+    to_thread_cancellable,
 )
 from langchain_gravix_vision.profiles import (
     DEFAULT_MODEL,
@@ -240,6 +247,10 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
         if isinstance(step, _Attempt):  # _next raises first; kept for the type
             raise ModelOutputError("The vision model's output was unusable.")
         result = self.finish(step, args)
+        dumped = result.model_dump_json()
+        secrets = [s for s in self._secrets() if s in dumped]
+        if secrets:  # the model echoed the key: never pass it on
+            result = result.model_validate_json(redact(dumped, secrets, shapes=False))
         return result.to_content(), result
 
     def _call(self, attempt: _Attempt, config: RunnableConfig) -> dict[str, Any]:
@@ -263,13 +274,60 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
         return self._result(step, args)
 
     async def _aflow(self, args: ArgsT, config: RunnableConfig) -> tuple[str, ResultT]:
-        first = self._first(await asyncio.to_thread(self._prepare, args), args)
+        first = self._first(await to_thread_cancellable(self._prepare, args), args)
         step = self._next(first, await self._acall(first, config), first)
         if isinstance(step, _Attempt):
             step = self._next(step, await self._acall(step, config), first)
         return self._result(step, args)
 
     # ------------------------------------------------------------ BaseTool
+
+    def invoke(
+        self,
+        input: str | dict | ToolCall,
+        config: RunnableConfig | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Run the tool; a tool call whose ``args`` is not an object gets an error."""
+        input, refusal = self._checked_call(input)
+        return refusal or super().invoke(input, config, **kwargs)
+
+    async def ainvoke(
+        self,
+        input: str | dict | ToolCall,
+        config: RunnableConfig | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Async :meth:`invoke`."""
+        input, refusal = self._checked_call(input)
+        return refusal or await super().ainvoke(input, config, **kwargs)
+
+    def _checked_call(
+        self, call: str | dict | ToolCall
+    ) -> tuple[str | dict | ToolCall, ToolMessage | None]:
+        """A tool call with JSON-text ``args`` parsed, or an error ToolMessage.
+
+        langchain-core expects ``args`` to be a dict and fails with an
+        ``AttributeError`` otherwise; models do send strings, ``null`` or numbers.
+        """
+        if not (isinstance(call, dict) and call.get("type") == "tool_call"):
+            return call, None
+        args = call.get("args")
+        if isinstance(args, str):
+            with suppress(json.JSONDecodeError):
+                args = json.loads(args) if args.strip() else {}
+        if isinstance(args, dict):
+            return (
+                {**call, "args": args} if args is not call.get("args") else call
+            ), None
+        refusal = ToolMessage(
+            "invalid_arguments: the tool call's arguments must be a JSON object,"
+            f' not {type(args).__name__}; pass e.g. {{"image_path": "cat.jpg"}}.',
+            tool_call_id=str(call.get("id") or ""),
+            name=self.name,
+            status="error",
+        )
+        return call, refusal
 
     def _args(self, kwargs: dict[str, Any]) -> ArgsT:
         """The validated arguments, defaults filled in from the schema."""

@@ -16,6 +16,9 @@ from typing_extensions import Self
 FENCE_OPEN, FENCE_CLOSE = "<<<", ">>>"
 """Delimiters around extracted text; the text itself cannot contain them."""
 
+MAX_QUESTION_CHARS = 2000
+"""Longest question a tool takes (a question is sent to the model verbatim)."""
+
 # ---------------------------------------------------------------- arguments
 
 
@@ -54,6 +57,7 @@ class DescribeImageArgs(ImageArgs):
 
     question: str | None = Field(
         default=None,
+        max_length=MAX_QUESTION_CHARS,
         description="A specific question about the image, if any.",
     )
     detail_level: Literal["brief", "detailed"] = Field(
@@ -67,6 +71,7 @@ class ReadChartArgs(ImageArgs):
 
     question: str | None = Field(
         default=None,
+        max_length=MAX_QUESTION_CHARS,
         description="A question to answer from the chart's data, if any.",
     )
 
@@ -80,6 +85,7 @@ class ExtractTextArgs(ImageArgs):
     )
     language_hint: str | None = Field(
         default=None,
+        max_length=64,
         description="Expected language of the text, e.g. 'en' or 'German'.",
     )
 

@@ -166,3 +166,49 @@ def tiff_with_float_strip_offsets() -> bytes:
         if tag == 273:  # StripOffsets
             struct.pack_into("<H", data, entry + 2, 12)  # type DOUBLE
     return bytes(data)
+
+
+def progressive_jpeg_scan_bomb(side: int = 600, repeats: int = 300) -> bytes:
+    """A progressive JPEG whose last scan is repeated ``repeats`` times.
+
+    Each scan is a full pass over the coefficients, so the decode costs
+    ``repeats`` times a normal one while the file stays tiny.
+    """
+    data = encode(
+        Image.new("RGB", (side, side), (120, 130, 140)), "JPEG", progressive=True
+    )
+    scan = data[data.rindex(b"\xff\xda") : -2]
+    return data[:-2] + scan * repeats + b"\xff\xd9"
+
+
+def tiled_tiff(width: int, height: int, tile: int) -> bytes:
+    """A one-page deflate TIFF of ``width`` x ``height`` with one ``tile``² tile.
+
+    The tile inflates to ``tile * tile`` bytes whatever the image size says.
+    """
+    body = zlib.compress(bytes(tile * tile), 9)
+    entries = [
+        (256, 4, width),
+        (257, 4, height),
+        (258, 3, 8),  # BitsPerSample
+        (259, 3, 8),  # Compression: deflate
+        (262, 3, 1),  # BlackIsZero
+        (277, 3, 1),  # SamplesPerPixel
+        (322, 4, tile),  # TileWidth
+        (323, 4, tile),  # TileLength
+        (324, 4, 8 + 2 + 12 * 10 + 4),  # TileOffsets: right after the IFD
+        (325, 4, len(body)),  # TileByteCounts
+    ]
+    ifd = struct.pack("<H", len(entries))
+    ifd += b"".join(
+        struct.pack("<HHII", tag, kind, 1, value) for tag, kind, value in entries
+    )
+    return b"II*\x00" + struct.pack("<I", 8) + ifd + struct.pack("<I", 0) + body
+
+
+def many_page_tiff(pages: int) -> bytes:
+    """A TIFF of ``pages`` 1x1 pages (counting them all used to take minutes)."""
+    frames = [Image.new("L", (1, 1)) for _ in range(pages)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "TIFF", save_all=True, append_images=frames[1:])
+    return buffer.getvalue()

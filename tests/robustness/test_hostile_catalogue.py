@@ -51,10 +51,13 @@ from tests.robustness._support import (
     data_url,
     gif_with_screen,
     injection_png,
+    many_page_tiff,
     png_with_chunk_bomb,
+    progressive_jpeg_scan_bomb,
     sent_images,
     tiff_with_bad_next_ifd,
     tiff_with_float_strip_offsets,
+    tiled_tiff,
     vision_model,
 )
 from tests.stand_in import Reply, StandInServer
@@ -134,6 +137,12 @@ FILES: dict[str, Callable[[], bytes]] = {
         b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'
     ),
     "empty.png": lambda: b"",
+    "scanbomb.jpg": progressive_jpeg_scan_bomb,
+    "progressive.jpg": lambda: progressive_jpeg_scan_bomb(repeats=0),
+    "tilebomb.tiff": lambda: tiled_tiff(16, 16, 4096),
+    "tiled.tiff": lambda: tiled_tiff(100, 100, 256),
+    "manypages.tiff": lambda: many_page_tiff(2_000),
+    "line\nbreak.png": lambda: PNG,
 }
 
 
@@ -397,8 +406,18 @@ ADDRESSES = [
         NotAllowed,
         "credentials",
     ),
-    url_case("fullwidth-digits", "http://①②⑦.⓪.⓪.①/", NotAllowed, "invalid URL"),
+    # Read as a URL parser would (NFKC): circled digits spell 127.0.0.1.
+    url_case("fullwidth-digits", "http://①②⑦.⓪.⓪.①/", NotAllowed, "loopback"),
+    url_case("ideographic-dots", "http://127。0。0。1/", NotAllowed, "loopback"),
+    url_case("percent-encoded-host", "http://%31%32%37.0.0.1/", NotAllowed, "loopback"),
+    url_case("localhost-escaped-dot", "http://localhost%2e/", NotAllowed, "loopback"),
     url_case("port-out-of-range", "http://127.0.0.1:99999/", NotAllowed, "invalid URL"),
+    url_case(
+        "secrets-in-a-bad-url",
+        "http://admin:S3cr3t@img.test:99999/a.png?X-Amz-Signature=f00d",
+        NotAllowed,
+        "invalid URL (img.test/a.png)",
+    ),
 ]
 
 REDIRECTS = [
@@ -537,6 +556,23 @@ DECODING = [
     path_case("eps-named-png", "figure.png", Unsupported, "not a supported image"),
     path_case("svg-with-script-named-png", "vector.png", Unsupported, "text or HTML"),
     path_case("zero-byte-file", "empty.png", Invalid, "empty (0 bytes)"),
+    path_case("jpeg-scan-bomb", "scanbomb.jpg", TooLarge, "max_jpeg_scans"),
+    path_case(
+        "jpeg-scan-bomb-over-a-lower-cap",
+        "progressive.jpg",
+        TooLarge,
+        "max_jpeg_scans",
+        max_jpeg_scans=5,
+    ),
+    path_case("tiff-tile-bomb", "tilebomb.tiff", TooLarge, "TIFF tiles"),
+    path_case(
+        "slow-decode-hits-the-deadline",
+        "scanbomb.jpg",
+        TooLarge,
+        "decode_timeout",
+        max_jpeg_scans=10**6,
+        decode_timeout=0.05,
+    ),
     path_case("oversize-sparse-file", "sparse.png", TooLarge, "max_source_bytes"),
 ]
 
@@ -578,6 +614,11 @@ SAFE = [
     path_case("animated-gif-sends-first-frame", "anim.gif", None),
     path_case("multipage-tiff-sends-first-page", "pages.tiff", None),
     path_case("prompt-injection-image", "injection.png", None),
+    path_case("progressive-jpeg-normal-scans", "progressive.jpg", None),
+    path_case("tiff-tiles-larger-than-a-small-image", "tiled.tiff", None),
+    path_case("tiff-thousands-of-pages", "manypages.tiff", None),
+    path_case("newline-in-a-file-name", "line\nbreak.png", None),
+    path_case("ansi-escape-in-a-path", "\x1b[31mred.png", NotAllowed, "\\x1b[31m"),
 ]
 
 CASES = [*PATHS, *SCHEMES, *ADDRESSES, *REDIRECTS, *DNS, *RESPONSES, *DECODING]
@@ -625,6 +666,7 @@ def test_tool(case: Case, env: Env, server: StandInServer) -> None:
         _assert_safe_success(server, before)
         return
     assert message.status == "error"
+    assert not set(str(message.content)) & set("\n\r\x1b")  # one plain line
     assert str(message.content).startswith(f"{case.expect.code}: ")
     assert case.match in str(message.content)
     assert len(server.requests) == before  # refused before the model was called
@@ -651,6 +693,7 @@ def test_chat_model(case: Case, env: Env, server: StandInServer) -> None:
         llm.invoke([prompt])
     assert time.monotonic() - started < case.budget_s
     error = raised.value
+    assert not set(str(error)) & set("\n\r\x1b")  # one plain line
     assert type(error) is case.expect
     assert error.code == case.expect.code
     assert case.match in str(error)
