@@ -52,7 +52,7 @@ def scripted_replies(notebook: str) -> list[Any]:
                 tool_calls=[
                     {
                         "name": "describe_image",
-                        "arguments": {"image_path": f"{photos}/chelsea.png"},
+                        "arguments": {"image": f"{photos}/chelsea.png"},
                     }
                 ]
             ),
@@ -63,7 +63,7 @@ def scripted_replies(notebook: str) -> list[Any]:
                     {
                         "name": "read_chart",
                         "arguments": {
-                            "image_path": "../tests/data/charts/bar_sales.png"
+                            "image": "../tests/data/charts/bar_sales.png"
                         },
                     }
                 ]
@@ -74,7 +74,7 @@ def scripted_replies(notebook: str) -> list[Any]:
                 tool_calls=[
                     {
                         "name": "extract_text",
-                        "arguments": {"image_path": "../tests/data/text/receipt.png"},
+                        "arguments": {"image": "../tests/data/text/receipt.png"},
                     }
                 ]
             ),

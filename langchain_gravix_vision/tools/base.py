@@ -34,10 +34,10 @@ from langchain_gravix_vision.errors import (
     ModelResponseError,
 )
 from langchain_gravix_vision.images import ImagePolicy, PreparedImage, prepare_image
-from langchain_gravix_vision.images.sources import read_source, read_string
+from langchain_gravix_vision.images.sources import read_string
 from langchain_gravix_vision.profiles import ImageResolution, get_image_resolution
 from langchain_gravix_vision.tools.prompts import REPAIR_PROMPT
-from langchain_gravix_vision.tools.schemas import ImageArgs
+from langchain_gravix_vision.tools.schemas import ImageArgs, image_args
 
 logger = logging.getLogger(__name__)
 
@@ -136,11 +136,8 @@ class VisionTool(BaseTool):
     def _prepare(self, source: ImageArgs) -> PreparedImage:
         """Read the one image source (a URL field is never read as a path)."""
         policy = self.image_policy
-        raw = (
-            read_string(source.image_url, policy, allow_path=False)
-            if source.image_url
-            else read_source(source.image_path or "", policy)
-        )
+        text, allow_path = source.reading()
+        raw = read_string(text, policy, allow_path=allow_path)
         return prepare_image(raw, policy=policy, resolution=self._resolution())
 
     def _messages(
@@ -254,6 +251,7 @@ class VisionTool(BaseTool):
 
     def _run(
         self,
+        image: str | None = None,
         image_path: str | None = None,
         image_url: str | None = None,
         run_manager: CallbackManagerForToolRun | None = None,
@@ -264,7 +262,7 @@ class VisionTool(BaseTool):
         )
         try:
             return self._run_flow(
-                ImageArgs(image_path=image_path, image_url=image_url), task, config
+                image_args(image, image_path, image_url), task, config
             )
         except ToolException:
             raise
@@ -273,6 +271,7 @@ class VisionTool(BaseTool):
 
     async def _arun(
         self,
+        image: str | None = None,
         image_path: str | None = None,
         image_url: str | None = None,
         run_manager: AsyncCallbackManagerForToolRun | None = None,
@@ -283,7 +282,7 @@ class VisionTool(BaseTool):
         )
         try:
             return await self._arun_flow(
-                ImageArgs(image_path=image_path, image_url=image_url), task, config
+                image_args(image, image_path, image_url), task, config
             )
         except ToolException:
             raise
