@@ -184,6 +184,37 @@ def test_progress_never_reaches_stdout(
     assert "[" not in captured.out.split('"source"')[0]
 
 
+def test_no_progress_bar_when_results_share_the_terminal(
+    photo: Path,
+    answers: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    assert main(["describe", str(photo), str(photo.parent), "--format", "jsonl"]) == 0
+    captured = capsys.readouterr()
+    assert "[#" not in captured.err
+    assert "[#" not in captured.out
+
+
+def test_progress_bar_on_stderr_when_results_go_to_a_file(
+    photo: Path,
+    tmp_path: Path,
+    answers: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    out = tmp_path / "out.jsonl"
+    argv = ["describe", str(photo), str(photo.parent), "--format", "jsonl", "-o"]
+    assert main([*argv, str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "[#" in captured.err
+    assert captured.out == ""
+    assert "[#" not in out.read_text()
+
+
 # ------------------------------------------------------------------ usage
 
 
