@@ -57,7 +57,7 @@ def _tool(base_url: str) -> DescribeImageTool:
 
 
 def _tool_batch(tool: DescribeImageTool, calls: int, limit: int) -> float:
-    inputs = [{"image_path": str(IMAGE)}] * calls
+    inputs = [{"image": str(IMAGE)}] * calls
     start = time.perf_counter()
     outputs = asyncio.run(tool.abatch(inputs, config={"max_concurrency": limit}))
     elapsed = time.perf_counter() - start
@@ -125,7 +125,7 @@ def _per_call_cost(cfg: Config, base_url: str) -> dict[str, float]:
     )
     structured = llm.with_structured_output(ImageDescription, include_raw=True)
     tool = _tool(base_url)
-    source = {"image_path": str(IMAGE)}
+    source = {"image": str(IMAGE)}
 
     async def load() -> None:
         await asyncio.to_thread(

@@ -1,7 +1,9 @@
-"""The hidden first and last cells of each notebook: replay or record its cassette.
+"""Replay or record one notebook's cassette (started by cookbook/conftest.py).
 
-Reading a notebook yourself? Leave ``GRAVIX_VCR`` unset: this does nothing and the
-notebook calls the real Gravix API with your ``GRAVIXLAYER_API_KEY``.
+Under ``pytest --nbmake`` each kernel runs this before the notebook's first
+cell (an IPython startup file, see cookbook/conftest.py); the notebooks
+themselves contain no test code. Running a notebook in Jupyter yourself never
+touches this: it calls the real Gravix API with your ``GRAVIXLAYER_API_KEY``.
 
 With ``GRAVIX_VCR`` set (``pytest --nbmake`` sets ``replay``), every HTTP call of
 the notebook goes through ``cookbook/cassettes/<notebook>.yaml.gz``, with the same
@@ -20,6 +22,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 _open: list[Any] = []
+_cassettes: list[Any] = []
 
 
 def scripted_replies(notebook: str) -> list[Any]:
@@ -52,7 +55,7 @@ def scripted_replies(notebook: str) -> list[Any]:
                 tool_calls=[
                     {
                         "name": "describe_image",
-                        "arguments": {"image_path": f"{photos}/chelsea.png"},
+                        "arguments": {"image": f"{photos}/chelsea.png"},
                     }
                 ]
             ),
@@ -62,9 +65,7 @@ def scripted_replies(notebook: str) -> list[Any]:
                 tool_calls=[
                     {
                         "name": "read_chart",
-                        "arguments": {
-                            "image_path": "../tests/data/charts/bar_sales.png"
-                        },
+                        "arguments": {"image": "../tests/data/charts/bar_sales.png"},
                     }
                 ]
             ),
@@ -74,7 +75,7 @@ def scripted_replies(notebook: str) -> list[Any]:
                 tool_calls=[
                     {
                         "name": "extract_text",
-                        "arguments": {"image_path": "../tests/data/text/receipt.png"},
+                        "arguments": {"image": "../tests/data/text/receipt.png"},
                     }
                 ]
             ),
@@ -125,11 +126,19 @@ def start(notebook: str) -> None:
     repeats = config.pop("allow_playback_repeats")
     vcr = cassette_setup.register(VCR(**config))
     cassette = vcr.use_cassette(notebook, allow_playback_repeats=repeats)
-    cassette.__enter__()
+    _cassettes.append(cassette.__enter__())
     _open.insert(0, lambda: cassette.__exit__(None, None, None))
+
+
+def save(*_args: Any) -> None:
+    """Write the cassette so far (recording only; run after every cell)."""
+    for cassette in _cassettes:
+        if cassette.record_mode != "none":
+            cassette._save()
 
 
 def stop() -> None:
     """Close the cassette (writing it when recording) and the stand-in."""
     while _open:
         _open.pop(0)()
+    _cassettes.clear()

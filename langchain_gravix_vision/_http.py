@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import ssl
+import threading
 import weakref
 
 import httpx
 import httpx2
 import openai
+
+logger = logging.getLogger(__name__)
 
 
 @functools.lru_cache(maxsize=1)
@@ -33,23 +37,75 @@ def ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+_Pool = httpx2.AsyncHTTPTransport
+
+
 class LoopLocalTransport(httpx2.AsyncBaseTransport):
-    """An async transport with one connection pool per running event loop."""
+    """An async transport with one connection pool per running event loop.
+
+    A pool's connections belong to its loop, so the pool is closed with it:
+    ``loop.close()`` first closes the pool (``asyncio.run`` closes its loop on
+    exit), and pools of loops found closed some other way are dropped on the
+    next request. Sockets never outlive their loop.
+    """
 
     def __init__(self) -> None:
-        self._pools: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, httpx2.AsyncHTTPTransport
-        ] = weakref.WeakKeyDictionary()
+        self._pools: dict[
+            int, tuple[asyncio.AbstractEventLoop, httpx2.AsyncHTTPTransport]
+        ] = {}
+        self._lock = threading.Lock()
 
     def _pool(self) -> httpx2.AsyncHTTPTransport:
         loop = asyncio.get_running_loop()
-        pool = self._pools.get(loop)
-        if pool is None:
+        with self._lock:
+            entry = self._pools.get(id(loop))
+            if entry is not None and entry[0] is loop:
+                return entry[1]
+            self._drop_closed()
             pool = httpx2.AsyncHTTPTransport(
                 verify=ssl_context(), limits=openai.DEFAULT_CONNECTION_LIMITS
             )
-            self._pools[loop] = pool
+            self._pools[id(loop)] = (loop, pool)
+        self._close_with(loop)
         return pool
+
+    def _drop_closed(self) -> None:
+        """Forget pools whose loop is closed (their sockets close on collection)."""
+        for key, (loop, _pool) in list(self._pools.items()):
+            if loop.is_closed():
+                del self._pools[key]
+
+    def _close_with(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Make ``loop.close()`` close this loop's pool first."""
+        original = loop.close
+        transport = weakref.ref(self)
+
+        def close() -> None:
+            owner = transport()
+            if owner is not None:
+                owner._close_pool_of(loop)
+            loop.close = original  # type: ignore[method-assign]
+            original()
+
+        loop.close = close  # type: ignore[method-assign]
+
+    def _close_pool_of(self, loop: asyncio.AbstractEventLoop) -> None:
+        with self._lock:
+            entry = self._pools.get(id(loop))
+            if entry is None or entry[0] is not loop:
+                return
+            del self._pools[id(loop)]
+        if not loop.is_closed() and not loop.is_running():
+            try:
+                loop.run_until_complete(entry[1].aclose())
+            except Exception:  # closing is best effort
+                logger.debug("closing a loop's connection pool failed", exc_info=True)
+
+    @property
+    def open_pools(self) -> int:
+        """Pools currently held (one per live event loop that sent requests)."""
+        with self._lock:
+            return len(self._pools)
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         """Send ``request`` through the current loop's pool."""
@@ -58,8 +114,10 @@ class LoopLocalTransport(httpx2.AsyncBaseTransport):
     async def aclose(self) -> None:
         """Close the current loop's pool."""
         loop = asyncio.get_running_loop()
-        if (pool := self._pools.pop(loop, None)) is not None:
-            await pool.aclose()
+        with self._lock:
+            entry = self._pools.pop(id(loop), None)
+        if entry is not None and entry[0] is loop:
+            await entry[1].aclose()
 
 
 @functools.lru_cache(maxsize=1)

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import openai
+from langchain_core.language_models import LanguageModelInput
 from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatResult
+from langchain_core.runnables import Runnable
+from langchain_core.tools import BaseTool
 from langchain_core.utils import from_env, secret_from_env
-from langchain_openai.chat_models.base import BaseChatOpenAI
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from langchain_openai.chat_models.base import BaseChatOpenAI, _convert_message_to_dict
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from typing_extensions import Self
 
 from langchain_gravix_vision._http import shared_async_http_client, shared_http_client
 from langchain_gravix_vision._text import redact
+from langchain_gravix_vision._tokens import count_payload_tokens, estimate_text_tokens
 from langchain_gravix_vision._version import __version__
 from langchain_gravix_vision.errors import UnsupportedCapabilityError
 from langchain_gravix_vision.images import ImagePolicy, to_thread_cancellable
@@ -26,13 +32,16 @@ from langchain_gravix_vision.profiles import (
     structured_output_method,
 )
 
+# LangChain reads the annotations of bind_tools / with_structured_output at run
+# time (with_fallbacks, RunnableBinding): the names above must exist at run time.
 if TYPE_CHECKING:
-    from langchain_core.callbacks import AsyncCallbackManagerForLLMRun
-    from langchain_core.language_models import LanguageModelInput, ModelProfile
+    from langchain_core.callbacks import (
+        AsyncCallbackManagerForLLMRun,
+        CallbackManagerForLLMRun,
+    )
+    from langchain_core.language_models import ModelProfile
     from langchain_core.language_models.chat_models import LangSmithParams
-    from langchain_core.outputs import ChatGenerationChunk, ChatResult
-    from langchain_core.runnables import Runnable
-    from langchain_core.tools import BaseTool
+    from langchain_core.outputs import ChatGenerationChunk
 
 DEFAULT_API_BASE = "https://api.gravixlayer.com/v1/inference"
 API_KEY_ENV = "GRAVIXLAYER_API_KEY"
@@ -245,8 +254,12 @@ class ChatGravixVision(BaseChatOpenAI):
     def _resolve_model_profile(self) -> ModelProfile | None:
         return get_model_profile(self.model_name, self.profile_overrides)
 
-    def _capabilities(self) -> ModelProfile:
-        return self.profile or self._resolve_model_profile() or {}
+    def _capabilities(self, model: str | None = None) -> ModelProfile:
+        if model and model != self.model_name:
+            return get_model_profile(model, self.profile_overrides)
+        return self.profile or get_model_profile(
+            self.model_name, self.profile_overrides
+        )
 
     def get_image_resolution(self, model: str | None = None) -> ImageResolution:
         """Return the resolution the server uses for this model's images.
@@ -257,6 +270,47 @@ class ChatGravixVision(BaseChatOpenAI):
             'grid'
         """
         return get_image_resolution(model or self.model_name, self.image_resolution)
+
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> Self:
+        """Copy the model; a new ``model_name`` gets its own profile.
+
+        ``llm.model_copy(update={"model_name": "llama3.1:8b-instruct-fp16"})``
+        re-resolves the capability profile (unless ``profile`` was set by hand
+        or is in ``update``).
+
+        Example:
+            >>> llm = ChatGravixVision(api_key="sk-x")
+            >>> llm.model_copy(update={"model_name": "llama3.1:8b"}).profile[
+            ...     "tool_calling"
+            ... ]
+            True
+        """
+        changes = dict(update or {})
+        if "model" in changes and "model_name" not in changes:
+            changes["model_name"] = changes.pop("model")
+        copied = super().model_copy(update=changes, deep=deep)
+        if "profile" not in changes and changes.keys() & {
+            "model_name",
+            "profile_overrides",
+        }:
+            resolved = get_model_profile(self.model_name, self.profile_overrides)
+            if self.profile is None or self.profile == resolved:
+                copied.profile = copied._resolve_model_profile()
+        return copied
+
+    def _refuse_unsupported(self, payload: dict[str, Any]) -> None:
+        """Refuse a request the model cannot take, before anything is sent."""
+        model = payload.get("model") or self.model_name
+        if payload.get("tools") and not self._capabilities(model).get("tool_calling"):
+            msg = (
+                f"Model {model!r} does not support tool calling on Gravix Layer "
+                "(its profile has tool_calling=False). Use a function-calling "
+                "model such as 'llama3.1:8b-instruct-fp16', or override with "
+                "profile_overrides={'tool_calling': True}."
+            )
+            raise UnsupportedCapabilityError(msg)
 
     def _get_request_payload(
         self,
@@ -271,6 +325,7 @@ class ChatGravixVision(BaseChatOpenAI):
         payload = super()._get_request_payload(messages, stop=stop, **kwargs)
         if "max_completion_tokens" in payload:
             payload["max_tokens"] = payload.pop("max_completion_tokens")
+        self._refuse_unsupported(payload)
         return payload
 
     def _prepare_images(
@@ -282,6 +337,40 @@ class ChatGravixVision(BaseChatOpenAI):
             resolution=self.get_image_resolution(model),
         )
 
+    # Images are prepared before LangChain's cache lookup, so cache keys follow
+    # the bytes sent (a path and the same image's bytes hit; a file changed
+    # behind the same path misses), never the unread source.
+
+    def _generate_with_cache(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if not kwargs.get(_IMAGES_PREPARED):
+            messages = self._prepare_images(messages, kwargs.get("model"))
+            kwargs[_IMAGES_PREPARED] = True
+        return super()._generate_with_cache(messages, stop, run_manager, **kwargs)
+
+    async def _agenerate_with_cache(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if not kwargs.get(_IMAGES_PREPARED):
+            # Reading, fetching and resizing images is blocking work: do it in
+            # a thread so the event loop keeps running (cancelling stops it).
+            messages = await to_thread_cancellable(
+                self._prepare_images, messages, kwargs.get("model")
+            )
+            kwargs[_IMAGES_PREPARED] = True
+        return await super()._agenerate_with_cache(
+            messages, stop, run_manager, **kwargs
+        )
+
     async def _agenerate(
         self,
         messages: list[BaseMessage],
@@ -289,12 +378,11 @@ class ChatGravixVision(BaseChatOpenAI):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        # Reading, fetching and resizing images is blocking work: do it in a
-        # thread so the event loop keeps running (cancelling stops the decode).
-        messages = await to_thread_cancellable(
-            self._prepare_images, messages, kwargs.get("model")
-        )
-        kwargs[_IMAGES_PREPARED] = True
+        if not kwargs.get(_IMAGES_PREPARED):
+            messages = await to_thread_cancellable(
+                self._prepare_images, messages, kwargs.get("model")
+            )
+            kwargs[_IMAGES_PREPARED] = True
         return await super()._agenerate(messages, stop, run_manager, **kwargs)
 
     async def _astream(
@@ -304,32 +392,70 @@ class ChatGravixVision(BaseChatOpenAI):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        messages = await to_thread_cancellable(
-            self._prepare_images, messages, kwargs.get("model")
-        )
-        kwargs[_IMAGES_PREPARED] = True
+        if not kwargs.get(_IMAGES_PREPARED):
+            messages = await to_thread_cancellable(
+                self._prepare_images, messages, kwargs.get("model")
+            )
+            kwargs[_IMAGES_PREPARED] = True
         async for chunk in super()._astream(messages, stop, run_manager, **kwargs):
             yield chunk
+
+    def get_num_tokens(self, text: str) -> int:
+        """Estimated tokens of ``text``: four characters a token (no download).
+
+        Example:
+            >>> ChatGravixVision(api_key="sk-x").get_num_tokens("abcdefgh")
+            2
+        """
+        return estimate_text_tokens(text)
+
+    def get_num_tokens_from_messages(
+        self,
+        messages: Sequence[BaseMessage],
+        tools: Sequence[dict[str, Any] | type | Callable | BaseTool] | None = None,
+        *,
+        allow_fetching_images: bool = True,
+    ) -> int:
+        """Prompt tokens of ``messages``, offline: images exact, text estimated.
+
+        Images are prepared as for a request (so paths are read and, if
+        ``allow_fetching_images``, URLs fetched) and cost what the model's
+        resolution says for the size sent: Qwen2.5-VL one token per 28 x 28
+        cell plus two markers, Gemma 3 a fixed 256 plus two markers. Text is
+        ``ceil(characters / 4)`` plus 4 tokens a message; tool calls and tool
+        schemas count as their JSON text. Works with
+        ``trim_messages(token_counter=llm)``.
+
+        Example:
+            >>> from langchain_core.messages import HumanMessage
+            >>> ChatGravixVision(api_key="sk-x").get_num_tokens_from_messages(
+            ...     [HumanMessage("Hello there!")]
+            ... )
+            7
+        """
+        policy = self.image_policy
+        if policy is not None and not allow_fetching_images:
+            policy = policy.model_copy(update={"url_mode": "pass_through"})
+        resolution = get_image_resolution(self.model_name, self.image_resolution)
+        prepared = prepare_messages(messages, policy=policy, resolution=resolution)
+        payload: dict[str, Any] = {
+            "messages": [_convert_message_to_dict(m) for m in prepared]
+        }
+        if tools:
+            payload["tools"] = [convert_to_openai_tool(t) for t in tools]
+        return count_payload_tokens(payload, resolution)
 
     def bind_tools(
         self,
         tools: Sequence[dict[str, Any] | type | Callable | BaseTool],
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, Any]:
-        """Bind tools; refuses models whose profile has no tool calling.
+        """Bind tools. Composing a chain never fails; sending it may.
 
-        Raises:
+        Raises (at invoke/stream/batch time, before any request is sent):
             UnsupportedCapabilityError: the model's profile says
                 ``tool_calling=False`` (the server would answer 400).
         """
-        if not self._capabilities().get("tool_calling"):
-            msg = (
-                f"Model {self.model_name!r} does not support tool calling on "
-                "Gravix Layer (its profile has tool_calling=False). Use a "
-                "function-calling model such as 'llama3.1:8b-instruct-fp16', or "
-                "override with profile_overrides={'tool_calling': True}."
-            )
-            raise UnsupportedCapabilityError(msg)
         return super().bind_tools(tools, **kwargs)
 
     def with_structured_output(

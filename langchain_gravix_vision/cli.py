@@ -3,6 +3,13 @@
 Exit status: 0 when every image succeeded (or was already done), 1 when some
 failed (each failure is in the output), 2 for usage errors or a missing key.
 
+Resuming: with ``--format jsonl --output FILE`` a run skips every image that
+already has a successful record in FILE for the same command, image content
+(SHA-256 of the file's bytes; a URL's text), arguments and model; at the end
+FILE holds one current record per key (a failure retried successfully is
+replaced, not repeated). Results come out in input order, except JSONL, which
+streams them as they finish. Progress goes to stderr, never to the results.
+
 Examples:
     gravix-vision describe photos/ --format jsonl --output out.jsonl
     gravix-vision chart chart.png --question "Which year was highest?"
@@ -13,7 +20,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
+import math
 import os
 import sys
 import time
@@ -28,11 +37,18 @@ from langchain_core.rate_limiters import InMemoryRateLimiter
 from langchain_core.runnables import RunnableConfig
 
 from langchain_gravix_vision import mcp_server
-from langchain_gravix_vision.chat_models import API_KEY_ENV, ChatGravixVision
+from langchain_gravix_vision._version import __version__
+from langchain_gravix_vision.chat_models import (
+    API_KEY_ENV,
+    BASE_URL_ENV,
+    DEFAULT_API_BASE,
+    ChatGravixVision,
+)
 from langchain_gravix_vision.images import ImagePolicy, source_kind
 from langchain_gravix_vision.profiles import DEFAULT_MODEL
 from langchain_gravix_vision.tools import (
     DescribeImageTool,
+    ExtractedText,
     ExtractTextTool,
     ReadChartTool,
     VisionTool,
@@ -71,13 +87,20 @@ EXAMPLES = {
 
 @dataclass
 class Record:
-    """The outcome for one image, as written to JSON/JSONL output."""
+    """The outcome for one image, as written to JSON/JSONL output.
+
+    ``command``, ``model``, ``args`` and ``image_sha256`` make the resume key.
+    """
 
     source: str
     status: str
     content: str = ""
     result: dict[str, Any] | None = None
     error: str | None = None
+    command: str | None = None
+    model: str | None = None
+    args: dict[str, Any] | None = None
+    image_sha256: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict (no None fields)."""
@@ -103,12 +126,46 @@ class Summary:
         )
 
 
+class _HelpFormatter(
+    argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter
+):
+    """Keeps the examples' layout and shows every default."""
+
+
+def _concurrency(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        msg = f"must be at least 1, not {value}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _rate_limit(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        msg = f"must be a finite number >= 0 (0 = no limit), not {text}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, one subcommand per tool."""
     parser = argparse.ArgumentParser(
         prog="gravix-vision",
         description="Run Gravix Layer vision tools over images, folders and URLs.",
-        epilog=f"The API key is read from {API_KEY_ENV}.",
+        epilog=(
+            f"The API key is read from {API_KEY_ENV}; the API base URL from "
+            f"{BASE_URL_ENV} (default {DEFAULT_API_BASE})."
+        ),
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name, (tool_class, help_text) in COMMANDS.items():
@@ -117,37 +174,65 @@ def build_parser() -> argparse.ArgumentParser:
             help=help_text,
             description=help_text,
             epilog=EXAMPLES[name],
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            formatter_class=_HelpFormatter,
         )
-        sub.add_argument("inputs", nargs="+", help="image files, folders or URLs")
+        sub.add_argument(
+            "inputs",
+            nargs="+",
+            help="image files, folders (searched recursively) or http(s) URLs",
+        )
         sub.add_argument("--model", default=DEFAULT_MODEL, help="vision model")
-        sub.add_argument("--base-url", help="API base URL (default: Gravix Layer)")
+        sub.add_argument(
+            "--base-url",
+            help=f"API base URL (default: ${BASE_URL_ENV}, else {DEFAULT_API_BASE})",
+        )
         sub.add_argument(
             "--format",
             choices=["text", "json", "jsonl", "markdown"],
             default="text",
-            help="output format (default: text)",
+            help="output format; jsonl streams results and can resume",
         )
-        sub.add_argument("--output", "-o", help="write to this file, not stdout")
-        sub.add_argument("--concurrency", type=int, default=4, help="parallel calls")
+        sub.add_argument(
+            "--output",
+            "-o",
+            help="write to this file, not stdout (its folder must exist)",
+        )
+        sub.add_argument(
+            "--concurrency",
+            type=_concurrency,
+            default=4,
+            help="images processed in parallel (at least 1)",
+        )
         sub.add_argument(
             "--rate-limit",
-            type=float,
+            type=_rate_limit,
             default=100.0,
-            help="max requests per minute (default 100, the serverless limit)",
+            help="max requests per minute (100 is the serverless limit; 0 = no limit)",
         )
-        sub.add_argument("--no-progress", action="store_true", help="no progress bar")
+        sub.add_argument(
+            "--no-progress",
+            action="store_true",
+            help="no progress bar on stderr",
+        )
         if name in ("describe", "chart"):
-            sub.add_argument("--question", help="a question to answer")
+            sub.add_argument("--question", help="a question to answer from the image")
         if name == "describe":
             sub.add_argument(
-                "--detail-level", choices=["brief", "detailed"], default="brief"
+                "--detail-level",
+                choices=["brief", "detailed"],
+                default="brief",
+                help="a caption and key facts, or a fuller description",
             )
         if name == "text":
             sub.add_argument(
-                "--output-format", choices=["plain", "markdown"], default="plain"
+                "--output-format",
+                choices=["plain", "markdown"],
+                default="plain",
+                help="plain text, or markdown keeping headings and tables",
             )
-            sub.add_argument("--language", help="expected language of the text")
+            sub.add_argument(
+                "--language", help="expected language of the text, e.g. 'de'"
+            )
         sub.set_defaults(tool_class=tool_class)
     mcp_server.add_parser(subparsers)  # gravix-vision mcp: see mcp_server.py
     return parser
@@ -185,24 +270,74 @@ def task_args(args: argparse.Namespace) -> dict[str, Any]:
     return task
 
 
-def already_done(path: str | None, output_format: str) -> set[str]:
-    """Sources with a successful record in an existing JSONL output (resume)."""
-    if output_format != "jsonl" or not path or not Path(path).is_file():
-        return set()
-    done = set()
+def image_sha256(source: str) -> str:
+    """SHA-256 of a file's bytes; of the text itself for URLs and unreadable paths."""
+    digest = hashlib.sha256()
+    if source_kind(source) == "path":
+        try:
+            with Path(source).open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+            return digest.hexdigest()
+        except OSError:
+            pass
+    digest.update(source.encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def record_key(record: dict[str, Any]) -> str:
+    """The resume key: command, image content, arguments and model."""
+    return json.dumps(
+        [
+            record.get("command"),
+            record.get("image_sha256"),
+            record.get("args"),
+            record.get("model"),
+        ],
+        sort_keys=True,
+    )
+
+
+def read_records(path: str | None) -> list[dict[str, Any]]:
+    """The records of an existing JSONL output (cut-off lines are skipped)."""
+    if not path or not Path(path).is_file():
+        return []
+    records = []
     with Path(path).open(encoding="utf-8") as handle:
         for line in handle:
             try:
                 record = json.loads(line)
             except ValueError:
                 continue  # a line cut off by an interrupted run
-            if record.get("status") == "ok":
-                done.add(record.get("source"))
-    return done
+            if isinstance(record, dict):
+                records.append(record)
+    return records
+
+
+def already_done(path: str | None, output_format: str) -> set[str]:
+    """Keys with a successful record in an existing JSONL output (resume)."""
+    if output_format != "jsonl":
+        return set()
+    return {record_key(r) for r in read_records(path) if r.get("status") == "ok"}
+
+
+def compact(path: str) -> None:
+    """Rewrite a JSONL output with one current (latest) record per key."""
+    latest: dict[str, dict[str, Any]] = {}
+    for number, record in enumerate(read_records(path)):
+        # Records from older versions carry no key: each stays as it is.
+        key = record_key(record) if "image_sha256" in record else f"old-{number}"
+        latest.pop(key, None)  # keep the order in which records became current
+        latest[key] = record
+    tmp = Path(path).with_name(Path(path).name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        for record in latest.values():
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
 
 
 class Progress:
-    """A one-line progress bar on stderr."""
+    """A one-line progress bar on stderr (never on stdout)."""
 
     def __init__(self, total: int, enabled: bool) -> None:
         self.total, self.count, self.enabled = total, 0, enabled and total > 1
@@ -220,14 +355,25 @@ class Progress:
 
 
 class Writer:
-    """Writes records in the chosen format as they arrive (JSON at the end)."""
+    """Writes records in the chosen format: JSONL as they finish, others in order."""
 
     def __init__(self, stream: IO[str], output_format: str) -> None:
         self.stream, self.format = stream, output_format
+        self.pending: dict[int, Record] = {}
+        self.next_index = 0
         self.collected: list[dict[str, Any]] = []
 
-    def write(self, record: Record) -> None:
-        """Write (or collect) one record."""
+    def write(self, record: Record, index: int | None = None) -> None:
+        """Write one record; ``index`` is its input position (order kept)."""
+        if self.format == "jsonl" or index is None:
+            self._emit(record)
+            return
+        self.pending[index] = record
+        while self.next_index in self.pending:
+            self._emit(self.pending.pop(self.next_index))
+            self.next_index += 1
+
+    def _emit(self, record: Record) -> None:
         if self.format == "jsonl":
             self.stream.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
             self.stream.flush()
@@ -245,7 +391,9 @@ class Writer:
             self.stream.write(f"== {record.source}\n{body}\n\n")
 
     def close(self) -> None:
-        """Flush collected JSON."""
+        """Flush what is left; JSON is written as one array."""
+        for index in sorted(self.pending):
+            self._emit(self.pending.pop(index))
         if self.format == "json":
             json.dump(self.collected, self.stream, indent=2, ensure_ascii=False)
             self.stream.write("\n")
@@ -254,10 +402,16 @@ class Writer:
 async def run_one(
     tool: VisionTool, source: str, task: dict[str, Any], config: RunnableConfig
 ) -> Record:
-    """Run the tool on one image; failures become records, never exceptions."""
-    key = "image_path" if source_kind(source) == "path" else "image_url"
+    """Run the tool on one image; failures become records, never exceptions.
+
+    The record's ``content`` is the result as a person reads it: for
+    ``text`` the transcription itself (the "untrusted data" framing the tool
+    adds for an agent is left out).
+    """
+    if source_kind(source) == "path" and not Path(source).exists():
+        return Record(source=source, status="error", error="not_found: no such file")
     call = {
-        "args": {key: source, **task},
+        "args": {"image": source, **task},
         "id": "cli",
         "name": tool.name,
         "type": "tool_call",
@@ -269,12 +423,26 @@ async def run_one(
     if message.status == "error":
         return Record(source=source, status="error", error=str(message.content))
     artifact = message.artifact
+    content = (
+        artifact.text if isinstance(artifact, ExtractedText) else str(message.content)
+    )
     return Record(
         source=source,
         status="ok",
-        content=str(message.content),
+        content=content,
         result=artifact.model_dump(mode="json") if artifact is not None else None,
     )
+
+
+def full_bucket_limiter(requests_per_minute: float, bucket: int) -> InMemoryRateLimiter:
+    """A client rate limiter whose bucket starts full: the first calls never wait."""
+    limiter = InMemoryRateLimiter(
+        requests_per_second=requests_per_minute / 60,
+        check_every_n_seconds=0.05,
+        max_bucket_size=bucket,
+    )
+    limiter.available_tokens = float(bucket)
+    return limiter
 
 
 async def run(args: argparse.Namespace, stream: IO[str]) -> Summary:
@@ -283,37 +451,54 @@ async def run(args: argparse.Namespace, stream: IO[str]) -> Summary:
     if args.base_url:
         llm_kwargs["base_url"] = args.base_url
     if args.rate_limit > 0:
-        llm_kwargs["rate_limiter"] = InMemoryRateLimiter(
-            requests_per_second=args.rate_limit / 60,
-            check_every_n_seconds=0.05,
-            max_bucket_size=max(1, args.concurrency),
+        llm_kwargs["rate_limiter"] = full_bucket_limiter(
+            args.rate_limit, max(1, args.concurrency)
         )
     tool = args.tool_class(
         llm=ChatGravixVision(**llm_kwargs),
         image_policy=ImagePolicy(allow_any_path=True),  # the user named the files
     )
+    task = task_args(args)
     sources = expand_inputs(args.inputs)
     skip = already_done(args.output, args.format)
-    todo = [s for s in sources if s not in skip]
+    todo: list[tuple[int, str, Record]] = []
+    for source in sources:
+        stub = Record(
+            source=source,
+            status="",
+            command=args.command,
+            model=args.model,
+            args=task,
+            image_sha256=image_sha256(source),
+        )
+        if record_key(stub.to_json()) not in skip:
+            todo.append((len(todo), source, stub))
     summary = Summary(skipped=len(sources) - len(todo))
     usage = UsageMetadataCallbackHandler()
     config: RunnableConfig = {"callbacks": [usage]}
     writer = Writer(stream, args.format)
-    progress = Progress(len(todo), enabled=not args.no_progress and sys.stderr.isatty())
+    results_on_terminal = stream is sys.stdout and sys.stdout.isatty()
+    progress = Progress(
+        len(todo),
+        enabled=not args.no_progress
+        and sys.stderr.isatty()
+        and not results_on_terminal,
+    )
     gate = asyncio.Semaphore(max(1, args.concurrency))
-    task = task_args(args)
 
-    async def worker(source: str) -> None:
+    async def worker(index: int, source: str, stub: Record) -> None:
         async with gate:
             record = await run_one(tool, source, task, config)
-        writer.write(record)
+        record.command, record.model = stub.command, stub.model
+        record.args, record.image_sha256 = stub.args, stub.image_sha256
+        writer.write(record, index)
         if record.status == "ok":
             summary.done += 1
         else:
             summary.failed += 1
         progress.step()
 
-    await asyncio.gather(*(worker(s) for s in todo))
+    await asyncio.gather(*(worker(*item) for item in todo))
     writer.close()
     summary.tokens = sum(u["total_tokens"] for u in usage.usage_metadata.values())
     return summary
@@ -321,9 +506,12 @@ async def run(args: argparse.Namespace, stream: IO[str]) -> Summary:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``gravix-vision`` command; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.command == "mcp":
         return mcp_server.main(args)
+    if args.output and not Path(args.output).parent.is_dir():
+        parser.error(f"--output: the folder of {args.output!r} does not exist")
     if not os.environ.get(API_KEY_ENV):
         sys.stderr.write(
             f"gravix-vision: {API_KEY_ENV} is not set; run "
@@ -332,8 +520,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.output:
         mode = "a" if args.format == "jsonl" else "w"
-        with Path(args.output).open(mode, encoding="utf-8") as out:
+        try:
+            out = Path(args.output).open(mode, encoding="utf-8")  # noqa: SIM115
+        except OSError as exc:
+            sys.stderr.write(
+                f"gravix-vision: cannot write --output ({exc.strerror}).\n"
+            )
+            return 2
+        with out:
             summary = asyncio.run(run(args, out))
+        if args.format == "jsonl":
+            compact(args.output)
     else:
         summary = asyncio.run(run(args, sys.stdout))
     sys.stderr.write(summary.line() + "\n")

@@ -36,6 +36,8 @@ class ImageResolution(TypedDict, total=False):
     min_pixels: int
     max_pixels: int
     max_side: int
+    image_tokens: int
+    """``"fit"`` only: the fixed number of tokens one image costs (Gemma 3: 256)."""
 
 
 QWEN25VL_RESOLUTION: ImageResolution = {
@@ -45,9 +47,20 @@ QWEN25VL_RESOLUTION: ImageResolution = {
     # Ollama's qwen25vl processor: maxPixels = 2 << 20 ("2M limit").
     "max_pixels": 2 << 20,
 }
-GEMMA3_RESOLUTION: ImageResolution = {"strategy": "fit", "max_side": 896}
+GEMMA3_RESOLUTION: ImageResolution = {
+    "strategy": "fit",
+    "max_side": 896,
+    # SigLIP's 4096 patches pooled to 256 soft tokens, whatever the size.
+    "image_tokens": 256,
+}
 DEFAULT_RESOLUTION: ImageResolution = {"strategy": "fit", "max_side": 1536}
 """Unknown models: fit within 1536 x 1536, about what common VLM servers keep."""
+
+IMAGE_MARKER_TOKENS = 2
+"""Tokens around each image (``<|vision_start|>``/``<|vision_end|>`` for Qwen2.5-VL,
+``<start_of_image>``/``<end_of_image>`` for Gemma 3)."""
+DEFAULT_IMAGE_TOKENS = 256
+"""Image cost assumed for ``"fit"`` models without ``image_tokens`` (an estimate)."""
 
 _VISION_BASE: ModelProfile = {
     "text_inputs": True,
@@ -164,6 +177,28 @@ def get_image_resolution(
     if override:
         return {**_RESOLUTIONS.get(_key(model), DEFAULT_RESOLUTION), **override}
     return dict(_RESOLUTIONS.get(_key(model), DEFAULT_RESOLUTION))  # type: ignore[return-value]
+
+
+def image_prompt_tokens(width: int, height: int, resolution: ImageResolution) -> int:
+    """Prompt tokens one image of ``width`` x ``height`` (as sent) costs.
+
+    ``"grid"`` models (Qwen2.5-VL): one token per ``factor`` x ``factor`` cell of
+    the size the server's ``smart_resize`` gives, plus the two markers.
+    ``"fit"`` models: ``image_tokens`` (Gemma 3: 256) plus the two markers.
+
+    Example:
+        >>> image_prompt_tokens(1652, 1232, QWEN25VL_RESOLUTION)
+        2598
+        >>> image_prompt_tokens(640, 480, GEMMA3_RESOLUTION)
+        258
+    """
+    if resolution.get("strategy") == "grid":
+        from langchain_gravix_vision.images._resize import target_size
+
+        factor = resolution.get("factor", 28)
+        w, h = target_size(width, height, resolution, upscale=True)
+        return (w // factor) * (h // factor) + IMAGE_MARKER_TOKENS
+    return resolution.get("image_tokens", DEFAULT_IMAGE_TOKENS) + IMAGE_MARKER_TOKENS
 
 
 def structured_output_method(

@@ -54,7 +54,6 @@ from langchain_gravix_vision.images import (
     ImagePolicy,
     PreparedImage,
     prepare_image,
-    read_source,
     read_string,
     to_thread_cancellable,
 )
@@ -172,11 +171,8 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
     def _prepare(self, args: ArgsT) -> PreparedImage:
         """Read the one image source (a URL argument is never read as a path)."""
         policy = self.image_policy
-        raw = (
-            read_string(args.image_url, policy, allow_path=False)
-            if args.image_url
-            else read_source(args.image_path or "", policy)
-        )
+        text, allow_path = args.reading()
+        raw = read_string(text, policy, allow_path=allow_path)
         return prepare_image(raw, policy=policy, resolution=self._resolution())
 
     def _first(self, image: PreparedImage, args: ArgsT) -> _Attempt:
@@ -322,7 +318,7 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
             ), None
         refusal = ToolMessage(
             "invalid_arguments: the tool call's arguments must be a JSON object,"
-            f' not {type(args).__name__}; pass e.g. {{"image_path": "cat.jpg"}}.',
+            f' not {type(args).__name__}; pass e.g. {{"image": "cat.jpg"}}.',
             tool_call_id=str(call.get("id") or ""),
             name=self.name,
             status="error",

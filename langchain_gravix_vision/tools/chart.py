@@ -19,7 +19,7 @@ class ReadChartTool(VisionTool[ReadChartArgs, ChartData]):
 
             data = ReadChartTool().invoke(
                 {
-                    "args": {"image_path": "charts/sales.png"},
+                    "args": {"image": "charts/sales.png"},
                     "id": "1",
                     "name": "read_chart",
                     "type": "tool_call",

@@ -18,7 +18,7 @@ class DescribeImageTool(VisionTool[DescribeImageArgs, ImageDescription]):
             from langchain_gravix_vision import DescribeImageTool
 
             tool = DescribeImageTool()
-            tool.invoke({"image_path": "photos/cat.jpg", "question": "What animal?"})
+            tool.invoke({"image": "photos/cat.jpg", "question": "What animal?"})
     """
 
     name: str = "describe_image"

@@ -1,17 +1,25 @@
 """Every schema the tools use: their arguments and their validated results.
 
+Results are plain pydantic models. Where they come back as dicts (a LangGraph
+checkpointer stores a ToolMessage's artifact as JSON), ``model_validate``
+restores them: ``ImageDescription.model_validate(message.artifact)``, likewise
+``ChartData`` and ``ExtractedText``. (Their class docstrings are sent to the
+model as the JSON schema's description, so they stay one line.)
+
 Example:
     >>> from langchain_gravix_vision.tools.schemas import DescribeImageArgs
-    >>> DescribeImageArgs(image_path="photos/cat.jpg").image_path
+    >>> DescribeImageArgs(image="photos/cat.jpg").image
+    'photos/cat.jpg'
+    >>> DescribeImageArgs(image_path="photos/cat.jpg").image  # an alias
     'photos/cat.jpg'
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from typing_extensions import Self
+from pydantic.json_schema import SkipJsonSchema
 
 FENCE_OPEN, FENCE_CLOSE = "<<<", ">>>"
 """Delimiters around extracted text; the text itself cannot contain them."""
@@ -22,34 +30,62 @@ MAX_QUESTION_CHARS = 2000
 # ---------------------------------------------------------------- arguments
 
 
+ALIASES = ("image_path", "image_url")
+"""Older argument names, still accepted: ``image_path`` (a path or URL, read by
+the same rules as ``image``) and ``image_url`` (a URL only, never read as a
+path). They are hidden from the tool schema."""
+
+
 class ImageArgs(BaseModel):
-    """Exactly one image source."""
+    """Exactly one image source: ``image`` (required in the tool schema).
+
+    ``image`` is a local path, an http(s) URL or a data URL; what it looks like
+    decides which (``http://``, ``https://`` and ``data:`` are URLs; other
+    ``scheme://`` forms are refused, never read as a path).
+
+    Example:
+        >>> ImageArgs(image_url="https://example.com/a.png").reading()
+        ('https://example.com/a.png', False)
+        >>> ImageArgs(image="photos/cat.jpg").reading()
+        ('photos/cat.jpg', True)
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    image_path: str | None = Field(
-        default=None,
+    image: str = Field(
         description=(
-            "Path of a local image file, relative to the working directory "
-            "(e.g. 'photos/cat.jpg'). Give this or image_url, not both."
+            "The image: a local file path relative to the working directory "
+            "(e.g. 'photos/cat.jpg'), an http(s) URL, or a data URL "
+            "('data:image/png;base64,...') if you hold the image bytes."
         ),
     )
-    image_url: str | None = Field(
-        default=None,
-        description=(
-            "An http(s) URL of an image, or a data URL "
-            "('data:image/png;base64,...') if you hold the image bytes. "
-            "Give this or image_path, not both."
-        ),
-    )
+    image_path: SkipJsonSchema[str | None] = None
+    image_url: SkipJsonSchema[str | None] = None
 
-    @model_validator(mode="after")
-    def _exactly_one_source(self) -> Self:
-        given = [v for v in (self.image_path, self.image_url) if v]
+    @model_validator(mode="before")
+    @classmethod
+    def _one_source(cls, data: Any) -> Any:
+        """Accept ``image_path`` / ``image_url`` as aliases of ``image``."""
+        if not isinstance(data, dict):
+            return data
+        if data.get("image") and data["image"] in (data.get(a) for a in ALIASES):
+            # A validated call copied its alias into ``image``: keep the alias,
+            # whose name says how to read it.
+            data = {k: v for k, v in data.items() if k != "image"}
+        given = [k for k in ("image", *ALIASES) if data.get(k)]
         if len(given) != 1:
-            msg = "Give exactly one image source: image_path or image_url."
+            msg = (
+                "Give exactly one image source: image (a path, an http(s) URL "
+                "or a data URL)."
+            )
             raise ValueError(msg)
-        return self
+        if given[0] != "image":
+            data = {**data, "image": data[given[0]]}
+        return data
+
+    def reading(self) -> tuple[str, bool]:
+        """``(source, allow_path)``: an ``image_url`` is never read as a path."""
+        return self.image, not (self.image_url and not self.image_path)
 
 
 class DescribeImageArgs(ImageArgs):

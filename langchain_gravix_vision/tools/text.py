@@ -21,7 +21,7 @@ class ExtractTextTool(VisionTool[ExtractTextArgs, ExtractedText]):
 
             from langchain_gravix_vision import ExtractTextTool
 
-            ExtractTextTool().invoke({"image_path": "scans/receipt.png"})
+            ExtractTextTool().invoke({"image": "scans/receipt.png"})
     """
 
     name: str = "extract_text"

@@ -44,9 +44,7 @@ def _tool_messages(messages: list[Any], name: str) -> list[ToolMessage]:
 def test_agent_describes_a_photo(script: Callable[..., None]) -> None:
     path = "tests/data/photos/chelsea.png"
     script(
-        Reply(
-            tool_calls=[{"name": "describe_image", "arguments": {"image_path": path}}]
-        ),
+        Reply(tool_calls=[{"name": "describe_image", "arguments": {"image": path}}]),
         json_reply(description("A tabby cat looking to the side.", ["cat"])),
         Reply(content="The photo shows a tabby cat."),
     )
@@ -63,7 +61,7 @@ def test_agent_describes_a_photo(script: Callable[..., None]) -> None:
 def test_agent_reads_a_chart(script: Callable[..., None]) -> None:
     path = "tests/data/charts/bar_sales.png"
     script(
-        Reply(tool_calls=[{"name": "read_chart", "arguments": {"image_path": path}}]),
+        Reply(tool_calls=[{"name": "read_chart", "arguments": {"image": path}}]),
         json_reply(chart(GROUND_TRUTH["charts"]["bar_sales"])),
         Reply(content="Revenue was highest in 2022, at about 31 million USD."),
     )
@@ -79,7 +77,7 @@ def test_agent_reads_a_chart(script: Callable[..., None]) -> None:
 def test_agent_reads_a_document(script: Callable[..., None]) -> None:
     path = "tests/data/text/receipt.png"
     script(
-        Reply(tool_calls=[{"name": "extract_text", "arguments": {"image_path": path}}]),
+        Reply(tool_calls=[{"name": "extract_text", "arguments": {"image": path}}]),
         json_reply(text(GROUND_TRUTH["texts"]["receipt"])),
         Reply(content="The receipt total is 9.70."),
     )
@@ -94,7 +92,7 @@ def test_agent_sees_tool_errors_and_finishes(script: Callable[..., None]) -> Non
     script(
         Reply(
             tool_calls=[
-                {"name": "describe_image", "arguments": {"image_path": "/etc/passwd"}}
+                {"name": "describe_image", "arguments": {"image": "/etc/passwd"}}
             ]
         ),
         Reply(content="I am not allowed to read that file."),

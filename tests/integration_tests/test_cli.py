@@ -80,17 +80,19 @@ def test_folder_batch_reports_each_failure_and_resumes(
         assert by_name[name]["result"]["caption"]
     for name in ("notes.png", "empty.jpg", "truncated.jpg"):
         assert by_name[name]["status"] == "error"
+        assert by_name[name]["command"] == "describe"
+        assert len(by_name[name]["image_sha256"]) == 64
         assert str(tmp_path) not in by_name[name]["error"]
     summary = capsys.readouterr().err
     assert "2 done, 3 failed, 0 skipped" in summary
     assert "tokens" in summary
 
     # A second run continues where the first stopped: good images are skipped,
-    # failed ones are tried again.
+    # failed ones are tried again; the file keeps one current record per image.
     assert main(argv) == 1
     summary = capsys.readouterr().err
     assert "0 done, 3 failed, 2 skipped" in summary
-    assert len(_records(out)) == 8
+    assert len(_records(out)) == 5
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "markdown"])

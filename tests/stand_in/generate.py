@@ -8,16 +8,27 @@ Request options applied here, as the mid-2025 layer did:
 - tool calls get ``call_xxxxxxxx`` ids and ``finish_reason: "tool_calls"``.
 
 Usage is estimated: prompt tokens are text characters / 4 (tool schemas
-included) plus 256 per image part; completion tokens are the answer's words.
+included) plus each image's cost as the model's processor counts it (Qwen2.5-VL:
+one token per 28 x 28 cell of the smart-resized image plus two markers;
+Gemma 3: 256 plus two markers; other models 256); completion tokens are the
+answer's words.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import random
 from typing import Any
 
-from tests.stand_in.messages import content_parts, message_text, messages_of
+from tests.stand_in.messages import (
+    content_parts,
+    decode_data_url,
+    image_header,
+    image_url_of,
+    message_text,
+    messages_of,
+)
 from tests.stand_in.responder import Reply
 from tests.stand_in.wire import (
     IMAGE_PROMPT_TOKENS,
@@ -97,13 +108,44 @@ def prompt_tokens(request: dict[str, Any]) -> int:
     for message in messages_of(request):
         total += _MESSAGE_OVERHEAD + estimate_tokens(message_text(message))
         images = [p for p in content_parts(message) if p.get("type") == "image_url"]
-        total += IMAGE_PROMPT_TOKENS * len(images)
+        total += sum(_image_tokens(str(request.get("model")), p) for p in images)
         for call in message.get("tool_calls") or []:
             total += estimate_tokens(json.dumps(call))
     tools = request.get("tools")
     if tools:
         total += estimate_tokens(json.dumps(tools))
     return max(total, 1)
+
+
+def _image_tokens(model: str, part: dict[str, Any]) -> int:
+    """One image's prompt tokens, as the model's image processor counts them."""
+    name = model.lower()
+    if "gemma" in name:
+        return 256 + 2
+    url = image_url_of(part)
+    data = decode_data_url(url) if url else None
+    header = image_header(data) if data else None
+    if "qwen" not in name or header is None:
+        return IMAGE_PROMPT_TOKENS
+    width, height = _smart_resize(header.width, header.height)
+    return (width // 28) * (height // 28) + 2
+
+
+def _smart_resize(
+    width: int, height: int, factor: int = 28, max_pixels: int = 2 << 20
+) -> tuple[int, int]:
+    """Qwen2.5-VL's ``smart_resize`` (min 56 x 56 pixels, max 2M, multiples of 28)."""
+    h_bar = max(factor, round(height / factor) * factor)
+    w_bar = max(factor, round(width / factor) * factor)
+    if h_bar * w_bar > max_pixels:
+        beta = math.sqrt(height * width / max_pixels)
+        h_bar = max(factor, math.floor(height / beta / factor) * factor)
+        w_bar = max(factor, math.floor(width / beta / factor) * factor)
+    elif h_bar * w_bar < 56 * 56:
+        beta = math.sqrt(56 * 56 / (height * width))
+        h_bar = math.ceil(height * beta / factor) * factor
+        w_bar = math.ceil(width * beta / factor) * factor
+    return w_bar, h_bar
 
 
 def _completion_tokens(content: str, tool_calls: list[dict[str, Any]]) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import typing
 from typing import Any
 
 import httpx2
@@ -272,16 +273,57 @@ def test_structured_output_function_calling_without_schema_support(wire: Wire) -
     assert "response_format" not in wire.last
 
 
-def test_bind_tools_refused_for_model_without_tools() -> None:
-    llm = ChatGravixVision(model="gemma3:12b", api_key=FAKE_KEY)
+@pytest.mark.parametrize("mode", ["invoke", "stream", "batch", "ainvoke", "astream"])
+async def test_bind_tools_refused_at_request_time(wire: Wire, mode: str) -> None:
+    llm = wire.model(model="gemma3:12b")
+    bound = llm.bind_tools([Caption])  # composing a chain never fails
+
+    async def send() -> None:
+        if mode == "invoke":
+            bound.invoke("hi")
+        elif mode == "stream":
+            list(bound.stream("hi"))
+        elif mode == "batch":
+            bound.batch(["hi"])
+        elif mode == "ainvoke":
+            await bound.ainvoke("hi")
+        else:
+            [c async for c in bound.astream("hi")]
+
     with pytest.raises(UnsupportedCapabilityError) as info:
-        llm.bind_tools([Caption])
+        await send()
     assert "gemma3:12b" in str(info.value)
     assert "profile_overrides" in str(info.value)
-    enabled = ChatGravixVision(
-        model="gemma3:12b", api_key=FAKE_KEY, profile_overrides={"tool_calling": True}
-    )
-    assert enabled.bind_tools([Caption]) is not None
+    assert wire.bodies == []  # no request was sent
+    enabled = wire.model(model="gemma3:12b", profile_overrides={"tool_calling": True})
+    enabled.bind_tools([Caption]).invoke("hi")
+    assert wire.last["tools"][0]["function"]["name"] == "Caption"
+
+
+def test_runtime_annotations_resolve_for_fallbacks_and_bindings(wire: Wire) -> None:
+    llm = wire.model(model="llama3.1:8b-instruct-fp16")
+    for method in ("bind_tools", "with_structured_output"):
+        typing.get_type_hints(getattr(ChatGravixVision, method))
+    fallback = llm.with_fallbacks([wire.model(model="llama3.1:8b")])
+    assert fallback.with_structured_output(Caption) is not None
+    assert fallback.bind_tools([Caption]) is not None
+
+
+def test_model_copy_re_resolves_the_profile(wire: Wire) -> None:
+    qwen = wire.model(model="qwen2.5vl:7b")
+    assert qwen.profile is not None
+    assert qwen.profile["tool_calling"] is False
+    for key in ("model_name", "model"):
+        llama = qwen.model_copy(update={key: "llama3.1:8b-instruct-fp16"})
+        assert llama.model_name == "llama3.1:8b-instruct-fp16"
+        assert llama.profile is not None
+        assert llama.profile["tool_calling"] is True
+        llama.bind_tools([Caption]).invoke("hi")
+        assert wire.last["tools"]
+    # A hand-set profile is kept.
+    custom = wire.model(model="qwen2.5vl:7b", profile={"tool_calling": True})
+    copied = custom.model_copy(update={"model_name": "gemma3:12b"})
+    assert copied.profile == {"tool_calling": True}
 
 
 def test_unknown_model_gets_conservative_profile() -> None:
@@ -366,3 +408,41 @@ def test_pass_through_still_refuses_literal_metadata_addresses(wire: Wire) -> No
     with pytest.raises(ImageSourceNotAllowed):
         llm.invoke([HumanMessage([block])])
     assert wire.bodies == []
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+async def test_cache_keys_follow_image_content(
+    wire: Wire, tmp_path: Any, use_async: bool
+) -> None:
+    from langchain_core.caches import InMemoryCache
+
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(_png((64, 48), "red"))
+    llm = wire.model(
+        cache=InMemoryCache(), image_policy=ImagePolicy(allowed_roots=[tmp_path])
+    )
+
+    def ask(image: dict[str, Any]) -> list[HumanMessage]:
+        return [HumanMessage([{"type": "text", "text": "Colour?"}, image])]
+
+    async def call(messages: list[HumanMessage]) -> None:
+        if use_async:
+            await llm.ainvoke(messages)
+        else:
+            llm.invoke(messages)
+
+    by_path = ask({"type": "image", "url": str(photo)})
+    by_bytes = ask(
+        {
+            "type": "image",
+            "base64": base64.b64encode(photo.read_bytes()).decode(),
+            "mime_type": "image/png",
+        }
+    )
+    await call(by_path)
+    await call(by_bytes)  # the same image as bytes: a cache hit
+    await call(by_path)
+    assert len(wire.bodies) == 1
+    photo.write_bytes(_png((64, 48), "blue"))  # changed behind the same path
+    await call(by_path)
+    assert len(wire.bodies) == 2

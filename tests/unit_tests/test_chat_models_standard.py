@@ -1,4 +1,8 @@
-"""langchain-tests standard unit suite for ChatGravixVision."""
+"""langchain-tests standard unit suite for ChatGravixVision, on every profiled model.
+
+The suite runs unchanged: models without tool calling still compose
+``bind_tools`` chains; they refuse only when a request would be sent.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,16 @@ from langchain_tests.unit_tests import ChatModelUnitTests
 from langchain_gravix_vision import ChatGravixVision
 
 
-class TestChatGravixVisionUnit(ChatModelUnitTests):
+class _GravixUnitTests(ChatModelUnitTests):
+    model_id = "qwen2.5vl:7b"
+
     @property
     def chat_model_class(self) -> type[ChatGravixVision]:
         return ChatGravixVision
 
     @property
     def chat_model_params(self) -> dict:
-        # A function-calling model so the tool-binding unit tests apply.
-        return {"model": "llama3.1:8b-instruct-fp16"}
+        return {"model": self.model_id}
 
     @property
     def init_from_env_params(self) -> tuple[dict, dict, dict]:
@@ -30,3 +35,19 @@ class TestChatGravixVisionUnit(ChatModelUnitTests):
                 "gravix_api_base": "https://gravix.example/v1/inference",
             },
         )
+
+
+class TestQwen25VLUnit(_GravixUnitTests):
+    """The default model (no tool calling on Gravix)."""
+
+    model_id = "qwen2.5vl:7b"
+
+
+class TestGemma3Unit(_GravixUnitTests):
+    model_id = "gemma3:12b"
+
+
+class TestLlama31Unit(_GravixUnitTests):
+    """A function-calling model, so every tool-binding test applies."""
+
+    model_id = "llama3.1:8b-instruct-fp16"

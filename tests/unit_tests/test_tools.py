@@ -19,6 +19,7 @@ from langchain_core.output_parsers.openai_tools import parse_tool_call
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_tests.unit_tests import ToolsUnitTests
 from PIL import Image
+from pydantic import BaseModel
 
 from langchain_gravix_vision import (
     ChartData,
@@ -31,6 +32,7 @@ from langchain_gravix_vision import (
     ReadChartTool,
 )
 from langchain_gravix_vision.tools.prompts import UNTRUSTED_TEXT_RULE
+from langchain_gravix_vision.tools.schemas import DescribeImageArgs
 from tests.unit_tests.wire import FAKE_KEY, Wire, completion
 
 DESCRIPTION = {
@@ -91,10 +93,67 @@ def test_schema_converts_for_openai_and_anthropic(tool_class: type) -> None:
     openai_tool = convert_to_openai_tool(tool)
     params = openai_tool["function"]["parameters"]
     assert openai_tool["function"]["name"] == tool.name
-    assert {"image_path", "image_url"} <= set(params["properties"])
+    assert "image" in params["properties"]
+    assert params["required"] == ["image"]
+    # The aliases are accepted but not advertised.
+    assert not {"image_path", "image_url"} & set(params["properties"])
     anthropic_tool = convert_to_anthropic_tool(tool)
     assert anthropic_tool["name"] == tool.name
-    assert "image_path" in anthropic_tool["input_schema"]["properties"]
+    assert anthropic_tool["input_schema"]["required"] == ["image"]
+    assert "image" in anthropic_tool["input_schema"]["properties"]
+
+
+@pytest.mark.parametrize(
+    ("args", "allow_path"),
+    [
+        ({"image": "photos/cat.jpg"}, True),
+        ({"image": "https://example.com/a.png"}, True),
+        ({"image_path": "photos/cat.jpg"}, True),
+        ({"image_url": "https://example.com/a.png"}, False),
+    ],
+)
+def test_image_argument_and_its_aliases(args: dict[str, str], allow_path: bool) -> None:
+    tool = DescribeImageTool(llm=None)
+    parsed = tool._parse_input(args, None)
+    assert isinstance(parsed, dict)
+    source = DescribeImageArgs.model_validate(parsed)
+    assert source.reading() == (next(iter(args.values())), allow_path)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [{}, {"image": "a.png", "image_url": "https://example.com/b.png"}],
+)
+def test_exactly_one_image_source(args: dict[str, str]) -> None:
+    message = DescribeImageTool(llm=None).invoke(
+        {"args": args, "id": "1", "name": "describe_image", "type": "tool_call"}
+    )
+    assert message.status == "error"
+    assert str(message.content).startswith("invalid_arguments:")
+
+
+def test_image_url_alias_is_never_read_as_a_path(image_file: str) -> None:
+    tool = DescribeImageTool(llm=None)
+    message = tool.invoke(
+        {"args": {"image_url": image_file}, "id": "1", "name": "x", "type": "tool_call"}
+    )
+    assert message.status == "error"
+    assert str(message.content).startswith("source_not_allowed:")
+
+
+@pytest.mark.parametrize("result_class", [ImageDescription, ChartData, ExtractedText])
+def test_artifacts_come_back_from_dicts(result_class: type[BaseModel]) -> None:
+    """A checkpointer hands artifacts back as dicts: model_validate restores them."""
+    examples = {
+        ImageDescription: ImageDescription(caption="A cat.", description="A cat."),
+        ChartData: ChartData(chart_type="bar", title="Sales"),
+        ExtractedText: ExtractedText(text="Total 9.70"),
+    }
+    original = examples[result_class]
+    as_dict = json.loads(json.dumps(original.model_dump(mode="json")))
+    restored = result_class.model_validate(as_dict)
+    assert restored == original
+    assert restored.to_content() == original.to_content()  # type: ignore[attr-defined]
 
 
 def test_tool_calls_from_other_llms_execute(wire: Wire, image_file: str) -> None:
