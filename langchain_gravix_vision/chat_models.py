@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import openai
@@ -13,6 +13,7 @@ from langchain_openai.chat_models.base import BaseChatOpenAI
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from typing_extensions import Self
 
+from langchain_gravix_vision import _guards
 from langchain_gravix_vision._http import shared_async_http_client, shared_http_client
 from langchain_gravix_vision._version import __version__
 from langchain_gravix_vision.errors import UnsupportedCapabilityError
@@ -26,7 +27,10 @@ from langchain_gravix_vision.profiles import (
 )
 
 if TYPE_CHECKING:
-    from langchain_core.callbacks import AsyncCallbackManagerForLLMRun
+    from langchain_core.callbacks import (
+        AsyncCallbackManagerForLLMRun,
+        CallbackManagerForLLMRun,
+    )
     from langchain_core.language_models import LanguageModelInput, ModelProfile
     from langchain_core.language_models.chat_models import LangSmithParams
     from langchain_core.outputs import ChatGenerationChunk, ChatResult
@@ -60,6 +64,16 @@ class ChatGravixVision(BaseChatOpenAI):
         image_policy: how images are loaded, checked, fetched and resized;
             ``None`` turns preprocessing off (blocks are only re-shaped).
         profile_overrides / image_resolution: override any capability.
+        tool_calls_need_null_content: send assistant tool calls with
+            ``content: null`` (their text in a message just before), as the
+            2025 Ollama backend needs; True by default.
+
+    Guards (see the README's "Compatibility"): an image for a model whose
+    profile has no image input, ``n > 1`` and image URLs the server would
+    refuse raise before the request; an answer without a ``finish_reason``
+    raises the retryable ``IncompleteResponseError``; known server refusals
+    become typed errors (``ModelNotFoundError``, ``EndpointNotFoundError``,
+    ``UnsupportedCapabilityError``, ``UnsupportedImageFormat``).
 
     Instantiate:
         .. code-block:: python
@@ -124,6 +138,12 @@ class ChatGravixVision(BaseChatOpenAI):
     image_resolution: ImageResolution | None = None
     """Overrides the server's image resolution for this model (see profiles)."""
 
+    tool_calls_need_null_content: bool = True
+    """The backend drops an assistant message's ``tool_calls`` unless its
+    ``content`` is null (Ollama before v0.11.4, the version Gravix is known to
+    have run). True sends such a message as two: its text, then its calls with
+    ``content: null``. Set False only for a server known to be newer."""
+
     model_config = ConfigDict(populate_by_name=True)
 
     @property
@@ -159,9 +179,7 @@ class ChatGravixVision(BaseChatOpenAI):
         if self.n is not None and self.n < 1:
             msg = "n must be at least 1."
             raise ValueError(msg)
-        if self.n is not None and self.n > 1 and self.streaming:
-            msg = "n must be 1 when streaming."
-            raise ValueError(msg)
+        _guards.refuse_n(self.n)
         if self.gravix_api_key is None or not self.gravix_api_key.get_secret_value():
             msg = (
                 f"Gravix Layer API key is not set. Set the {API_KEY_ENV} "
@@ -194,7 +212,9 @@ class ChatGravixVision(BaseChatOpenAI):
     def _resolve_model_profile(self) -> ModelProfile | None:
         return get_model_profile(self.model_name, self.profile_overrides)
 
-    def _capabilities(self) -> ModelProfile:
+    def _capabilities(self, model: str | None = None) -> ModelProfile:
+        if model and model != self.model_name:
+            return get_model_profile(model, self.profile_overrides)
         return self.profile or get_model_profile(
             self.model_name, self.profile_overrides
         )
@@ -212,11 +232,23 @@ class ChatGravixVision(BaseChatOpenAI):
         payload = super()._get_request_payload(messages, stop=stop, **kwargs)
         if "max_completion_tokens" in payload:
             payload["max_tokens"] = payload.pop("max_completion_tokens")
+        _guards.refuse_n(payload.get("n"))
+        if "messages" in payload:
+            model = payload.get("model") or self.model_name
+            if self.image_policy is None:
+                profile = dict(self._capabilities(model))
+                _guards.check_sent_images(payload["messages"], model, profile)
+            if self.tool_calls_need_null_content:
+                payload["messages"] = _guards.keep_tool_calls(payload["messages"])
         return payload
 
     def _prepare_images(
         self, messages: list[BaseMessage], model: str | None
     ) -> list[BaseMessage]:
+        name = model or self.model_name
+        _guards.refuse_images_without_vision(
+            messages, name, dict(self._capabilities(name))
+        )
         return prepare_messages(
             messages,
             policy=self.image_policy,
@@ -224,6 +256,18 @@ class ChatGravixVision(BaseChatOpenAI):
                 model or self.model_name, self.image_resolution
             ),
         )
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        try:
+            return super()._generate(messages, stop, run_manager, **kwargs)
+        except openai.APIStatusError as exc:
+            raise self._typed(exc, kwargs) from exc
 
     async def _agenerate(
         self,
@@ -238,7 +282,27 @@ class ChatGravixVision(BaseChatOpenAI):
             self._prepare_images, messages, kwargs.get("model")
         )
         kwargs[_IMAGES_PREPARED] = True
-        return await super()._agenerate(messages, stop, run_manager, **kwargs)
+        try:
+            return await super()._agenerate(messages, stop, run_manager, **kwargs)
+        except openai.APIStatusError as exc:
+            raise self._typed(exc, kwargs) from exc
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        finished = False
+        try:
+            for chunk in super()._stream(messages, stop, run_manager, **kwargs):
+                finished = finished or _has_finish_reason(chunk)
+                yield chunk
+        except openai.APIStatusError as exc:
+            raise self._typed(exc, kwargs) from exc
+        if not finished:
+            raise _guards.incomplete(stream=True)
 
     async def _astream(
         self,
@@ -251,8 +315,21 @@ class ChatGravixVision(BaseChatOpenAI):
             self._prepare_images, messages, kwargs.get("model")
         )
         kwargs[_IMAGES_PREPARED] = True
-        async for chunk in super()._astream(messages, stop, run_manager, **kwargs):
-            yield chunk
+        finished = False
+        try:
+            async for chunk in super()._astream(messages, stop, run_manager, **kwargs):
+                finished = finished or _has_finish_reason(chunk)
+                yield chunk
+        except openai.APIStatusError as exc:
+            raise self._typed(exc, kwargs) from exc
+        if not finished:
+            raise _guards.incomplete(stream=True)
+
+    def _typed(self, exc: openai.APIStatusError, kwargs: dict[str, Any]) -> Exception:
+        """``exc`` as this package's typed error when it is a known refusal."""
+        model = kwargs.get("model") or self.model_name
+        typed = _guards.translate_status_error(exc, model, self.gravix_api_base)
+        return typed or exc
 
     def bind_tools(
         self,
@@ -314,6 +391,13 @@ class ChatGravixVision(BaseChatOpenAI):
             else getattr(response, "choices", None)
         ) or []
         for generation, choice in zip(result.generations, choices, strict=False):
+            finish = (
+                choice.get("finish_reason")
+                if isinstance(choice, dict)
+                else getattr(choice, "finish_reason", None)
+            )
+            if not finish:
+                raise _guards.incomplete(stream=False)
             generation.message.response_metadata["model_provider"] = PROVIDER
             message = (
                 choice.get("message", {})
@@ -343,6 +427,14 @@ class ChatGravixVision(BaseChatOpenAI):
                 generation_chunk.message.additional_kwargs,
             )
         return generation_chunk
+
+
+def _has_finish_reason(chunk: ChatGenerationChunk) -> bool:
+    info = chunk.generation_info or {}
+    return bool(
+        info.get("finish_reason")
+        or chunk.message.response_metadata.get("finish_reason")
+    )
 
 
 def _copy_reasoning(source: dict[str, Any], target: dict[str, Any]) -> None:

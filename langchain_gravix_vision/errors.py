@@ -77,13 +77,41 @@ class ModelOutputError(GravixVisionError):
     code = "invalid_model_output"
 
 
+class IncompleteResponseError(ModelResponseError):
+    """The answer ended without a ``finish_reason``: it is cut, not finished.
+
+    Ollama ends a stream whose runner failed with one empty chunk, no
+    ``finish_reason`` and no ``[DONE]`` (HTTP 200 throughout), so the text so
+    far would otherwise pass for a whole answer. Retrying is safe:
+    ``retryable`` is True, and ``with_retry`` retries it by default.
+    """
+
+    code = "incomplete_response"
+    retryable = True
+
+
+class ModelNotFoundError(GravixVisionError, LookupError):
+    """The server does not serve the requested model (HTTP 404)."""
+
+    code = "model_not_found"
+
+
+class EndpointNotFoundError(GravixVisionError):
+    """HTTP 404 for the chat path itself: the base URL is wrong."""
+
+    code = "endpoint_not_found"
+
+
 __all__ = [
+    "EndpointNotFoundError",
     "GravixVisionError",
     "ImageError",
     "ImageFetchError",
     "ImageSourceNotAllowed",
     "ImageTooLarge",
+    "IncompleteResponseError",
     "InvalidImageData",
+    "ModelNotFoundError",
     "ModelOutputError",
     "ModelResponseError",
     "UnsupportedCapabilityError",

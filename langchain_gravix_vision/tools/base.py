@@ -30,6 +30,7 @@ from pydantic.v1 import ValidationError as ValidationErrorV1
 
 from langchain_gravix_vision.errors import (
     GravixVisionError,
+    IncompleteResponseError,
     ModelOutputError,
     ModelResponseError,
 )
@@ -45,8 +46,10 @@ DEFAULT_VISION_MODEL = "qwen2.5vl:7b"
 
 # Raised by the model call itself when the answer is unusable (openai's parse()
 # validates json_schema answers and refuses cut-off ones): the retry policy
-# treats them like an unparsable answer.
+# treats them like an unparsable answer. An answer without a finish_reason (the
+# server failed mid-answer) is sent again as it was.
 _OUTPUT_ERRORS = (
+    IncompleteResponseError,
     openai.LengthFinishReasonError,
     ValidationError,
     json.JSONDecodeError,
@@ -173,6 +176,8 @@ class VisionTool(BaseTool):
         finish = getattr(raw, "response_metadata", {}).get("finish_reason")
         if finish == "length" or isinstance(error, openai.LengthFinishReasonError):
             return None, None, True
+        if isinstance(error, IncompleteResponseError):
+            return None, list(messages), False
         repair: list[BaseMessage] = list(messages)
         if isinstance(raw, AIMessage):
             repair.append(AIMessage(raw.text))
@@ -193,7 +198,10 @@ class VisionTool(BaseTool):
         if truncated:
             result, _, truncated = self._check((yield budget * 2, messages), messages)
         elif repair is not None:
-            result, _, truncated = self._check((yield budget, repair), messages)
+            output = yield budget, repair
+            if isinstance(output.get("parsing_error"), IncompleteResponseError):
+                raise output["parsing_error"]  # cut twice: say so, not "invalid"
+            result, _, truncated = self._check(output, messages)
         return result, truncated
 
     def _run_flow(
