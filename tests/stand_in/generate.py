@@ -72,6 +72,7 @@ def build_generation(
         prompt_tokens=prompt_tokens(request),
         completion_tokens=_completion_tokens(content + " " + reasoning, tool_calls),
         reasoning=reasoning,
+        top_logprobs=ollama.logprobs(request),
     )
 
 

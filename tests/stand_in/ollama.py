@@ -147,6 +147,18 @@ class Ollama:
             effort = reasoning.get("effort")
         return effort != "none"
 
+    def logprobs(self, body: dict[str, Any]) -> int | None:
+        """How many top alternatives to report per token, or None for no logprobs.
+
+        Current (``openai.go`` FromChatRequest ``Logprobs``/``TopLogprobs``,
+        ``ToChatCompletion``/``toChunk``): ``logprobs: true`` adds
+        ``choices[].logprobs.content``. 2025 ignores the field.
+        """
+        if self.is_2025 or body.get("logprobs") is not True:
+            return None
+        top = body.get("top_logprobs")
+        return top if isinstance(top, int) else 0
+
     # -- errors (openai.go NewError / BaseWriter.writeError, routes.go) ------
 
     def handler_error_type(self, status: int) -> str:

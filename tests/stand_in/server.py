@@ -38,7 +38,7 @@ from urllib.parse import unquote, urlsplit
 from tests.stand_in.generate import build_generation
 from tests.stand_in.go_decode import GoDecodeError, decode_request
 from tests.stand_in.models import ExtraModels, ModelCatalogue, ModelInfo
-from tests.stand_in.ollama import INVALID_REQUEST, OLLAMA_2025, Ollama
+from tests.stand_in.ollama import INVALID_REQUEST, Ollama, ollama_from_env
 from tests.stand_in.responder import Reply, Responder, default_responder, request_rng
 from tests.stand_in.validation import (
     MIDDLEWARE,
@@ -117,8 +117,9 @@ class StandInServer:
             server does; False answers ``Connection: close`` every time (useful
             when a client pools connections across event loops).
         verbose: log each request to stderr.
-        ollama: which Ollama version to emulate, ``"2025"`` (default) or
-            ``"current"`` (see :mod:`tests.stand_in.ollama`).
+        ollama: which Ollama version to emulate, ``"2025"`` or ``"current"``
+            (see :mod:`tests.stand_in.ollama`); None reads
+            ``GRAVIX_STAND_IN_OLLAMA`` (``"2025"`` when unset).
 
     ``requests`` holds the bodies as sent; ``seen`` what the model got after
     Ollama's translation (``validation.model_view``), one per answered chat.
@@ -135,9 +136,9 @@ class StandInServer:
         clock: Callable[[], float] = time.time,
         keep_alive: bool = True,
         verbose: bool = False,
-        ollama: str = OLLAMA_2025,
+        ollama: str | None = None,
     ) -> None:
-        self.ollama = Ollama(ollama)
+        self.ollama = Ollama(ollama or ollama_from_env())
         self.host = host
         self.requested_port = port
         self.catalogue = ModelCatalogue(extra_models)

@@ -56,6 +56,8 @@ class Generation:
     prompt_tokens: int = 1
     completion_tokens: int = 1
     reasoning: str = ""
+    top_logprobs: int | None = None
+    """None: no logprobs; else how many alternatives per token (current only)."""
 
     @property
     def usage(self) -> dict[str, int]:
@@ -142,21 +144,39 @@ def completion_body(
         message["reasoning"] = gen.reasoning
     if gen.tool_calls:
         message["tool_calls"] = gen.tool_calls
+    choice: dict[str, Any] = {
+        "index": 0,
+        "message": message,
+        "finish_reason": gen.finish_reason or None,
+    }
+    if gen.top_logprobs is not None and gen.content:
+        choice["logprobs"] = {"content": logprobs_for(gen.content, gen.top_logprobs)}
     return {
         "id": cid,
         "object": "chat.completion",
         "created": created,
         "model": model,
         "system_fingerprint": FINGERPRINT,
-        "choices": [
-            {
-                "index": 0,
-                "message": message,
-                "finish_reason": gen.finish_reason or None,
-            }
-        ],
+        "choices": [choice],
         "usage": gen.usage,
     }
+
+
+def logprobs_for(text: str, top: int) -> list[dict[str, Any]]:
+    """``api.Logprob`` entries, one per word of ``text`` (a fixed -0.1 each)."""
+    entries = []
+    for piece in split_tokens(text):
+        entry: dict[str, Any] = {
+            "token": piece,
+            "logprob": -0.1,
+            "bytes": list(piece.encode()),
+        }
+        if top:
+            entry["top_logprobs"] = [
+                {"token": piece, "logprob": -0.1, "bytes": list(piece.encode())}
+            ]
+        entries.append(entry)
+    return entries
 
 
 def split_tokens(content: str) -> list[str]:
@@ -195,6 +215,13 @@ def stream_chunks(
         if role_on_every_chunk or index == 0:
             deltas[index] = {"role": "assistant", **delta}
     chunks = [_chunk(cid, model, created, [_choice(d, None)]) for d in deltas]
+    if gen.top_logprobs is not None:
+        for chunk in chunks:
+            choice = chunk["choices"][0]
+            piece = choice["delta"].get("content")
+            if piece and not choice["delta"].get("reasoning"):
+                content = logprobs_for(piece, gen.top_logprobs)
+                choice["logprobs"] = {"content": content}
     finish = gen.finish_reason or None
     if separate_finish_chunk:
         chunks.append(_chunk(cid, model, created, [_choice({}, finish or "stop")]))

@@ -504,3 +504,17 @@ def test_gateway_behaviour_is_the_same_for_both_versions(
     assert _error(response)["message"] == "Invalid API key"
     assert response.headers["x-request-id"].startswith("req_")
     assert _chat(http).headers["x-ratelimit-limit-requests"] == "100"
+
+
+def test_logprobs_only_from_current(server: StandInServer, http: httpx.Client) -> None:
+    server.script_queue([Reply(content="one two")] * 2)
+    choice = _chat(http, logprobs=True).json()["choices"][0]
+    stream = _events(_chat(http, logprobs=True, stream=True))
+    streamed = [e["choices"][0].get("logprobs") for e in stream if e != "[DONE]"]
+    if _is_2025(server):
+        assert "logprobs" not in choice
+        assert not any(streamed)
+    else:
+        tokens = [entry["token"] for entry in choice["logprobs"]["content"]]
+        assert "".join(tokens) == "one two"
+        assert any(streamed)
