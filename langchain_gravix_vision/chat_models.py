@@ -267,7 +267,8 @@ class ChatGravixVision(BaseChatOpenAI):
         try:
             return super()._generate(messages, stop, run_manager, **kwargs)
         except openai.APIStatusError as exc:
-            raise self._typed(exc, kwargs) from exc
+            self._raise_typed(exc, kwargs)
+            raise
 
     async def _agenerate(
         self,
@@ -285,7 +286,8 @@ class ChatGravixVision(BaseChatOpenAI):
         try:
             return await super()._agenerate(messages, stop, run_manager, **kwargs)
         except openai.APIStatusError as exc:
-            raise self._typed(exc, kwargs) from exc
+            self._raise_typed(exc, kwargs)
+            raise
 
     def _stream(
         self,
@@ -300,7 +302,8 @@ class ChatGravixVision(BaseChatOpenAI):
                 finished = finished or _has_finish_reason(chunk)
                 yield chunk
         except openai.APIStatusError as exc:
-            raise self._typed(exc, kwargs) from exc
+            self._raise_typed(exc, kwargs)
+            raise
         if not finished:
             raise _guards.incomplete(stream=True)
 
@@ -321,15 +324,17 @@ class ChatGravixVision(BaseChatOpenAI):
                 finished = finished or _has_finish_reason(chunk)
                 yield chunk
         except openai.APIStatusError as exc:
-            raise self._typed(exc, kwargs) from exc
+            self._raise_typed(exc, kwargs)
+            raise
         if not finished:
             raise _guards.incomplete(stream=True)
 
-    def _typed(self, exc: openai.APIStatusError, kwargs: dict[str, Any]) -> Exception:
-        """``exc`` as this package's typed error when it is a known refusal."""
+    def _raise_typed(self, exc: openai.APIStatusError, kwargs: dict[str, Any]) -> None:
+        """Raise this package's typed error if ``exc`` is a known refusal."""
         model = kwargs.get("model") or self.model_name
         typed = _guards.translate_status_error(exc, model, self.gravix_api_base)
-        return typed or exc
+        if typed is not None:
+            raise typed from exc
 
     def bind_tools(
         self,
