@@ -109,13 +109,13 @@ def start(notebook: str) -> None:
     from vcr import VCR
 
     from tests import cassette_setup
-    from tests.stand_in import StandInServer
+    from tests.stand_in import StandInServer, ollama_from_env
 
     if mode == "replay":
         os.environ["GRAVIXLAYER_API_KEY"] = cassette_setup.FAKE_API_KEY
         os.environ.pop("GRAVIXLAYER_BASE_URL", None)
     elif mode == "stand-in":
-        server = StandInServer().start()
+        server = StandInServer(ollama=ollama_from_env()).start()
         server.script_queue(scripted_replies(notebook))
         os.environ["GRAVIXLAYER_API_KEY"] = cassette_setup.FAKE_API_KEY
         os.environ["GRAVIXLAYER_BASE_URL"] = server.base_url

@@ -10,12 +10,15 @@ Example:
 from langchain_gravix_vision._version import __version__
 from langchain_gravix_vision.chat_models import ChatGravixVision
 from langchain_gravix_vision.errors import (
+    EndpointNotFoundError,
     GravixVisionError,
     ImageError,
     ImageFetchError,
     ImageSourceNotAllowed,
     ImageTooLarge,
+    IncompleteResponseError,
     InvalidImageData,
+    ModelNotFoundError,
     ModelOutputError,
     ModelResponseError,
     UnsupportedCapabilityError,
@@ -37,6 +40,7 @@ __all__ = [
     "ChartData",
     "ChatGravixVision",
     "DescribeImageTool",
+    "EndpointNotFoundError",
     "ExtractTextTool",
     "ExtractedText",
     "GravixVisionError",
@@ -48,7 +52,9 @@ __all__ = [
     "ImageResolution",
     "ImageSourceNotAllowed",
     "ImageTooLarge",
+    "IncompleteResponseError",
     "InvalidImageData",
+    "ModelNotFoundError",
     "ModelOutputError",
     "ModelResponseError",
     "PreparedImage",

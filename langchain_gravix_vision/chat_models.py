@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal
 
 import openai
@@ -17,6 +18,7 @@ from langchain_openai.chat_models.base import BaseChatOpenAI, _convert_message_t
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from typing_extensions import Self
 
+from langchain_gravix_vision import _guards
 from langchain_gravix_vision._http import shared_async_http_client, shared_http_client
 from langchain_gravix_vision._text import redact
 from langchain_gravix_vision._tokens import count_payload_tokens, estimate_text_tokens
@@ -35,10 +37,6 @@ from langchain_gravix_vision.profiles import (
 # LangChain reads the annotations of bind_tools / with_structured_output at run
 # time (with_fallbacks, RunnableBinding): the names above must exist at run time.
 if TYPE_CHECKING:
-    from langchain_core.callbacks import (
-        AsyncCallbackManagerForLLMRun,
-        CallbackManagerForLLMRun,
-    )
     from langchain_core.language_models import ModelProfile
     from langchain_core.language_models.chat_models import LangSmithParams
     from langchain_core.outputs import ChatGenerationChunk
@@ -78,7 +76,17 @@ class ChatGravixVision(BaseChatOpenAI):
         timeout / max_retries: As in ``ChatOpenAI``.
         image_policy: How images are loaded, checked, fetched and resized;
             ``None`` turns preprocessing off (blocks are only re-shaped).
-        profile_overrides / image_resolution: Override any capability.
+        profile_overrides / image_resolution: override any capability.
+        tool_calls_need_null_content: send assistant tool calls with
+            ``content: null`` (their text in a message just before), as the
+            2025 Ollama backend needs; True by default.
+
+    Guards (see the README's "Compatibility"): an image for a model whose
+    profile has no image input, ``n > 1`` and image URLs the server would
+    refuse raise before the request; an answer without a ``finish_reason``
+    raises the retryable ``IncompleteResponseError``; known server refusals
+    become typed errors (``ModelNotFoundError``, ``EndpointNotFoundError``,
+    ``UnsupportedCapabilityError``, ``UnsupportedImageFormat``).
 
     Instantiate:
         .. code-block:: python
@@ -184,6 +192,12 @@ class ChatGravixVision(BaseChatOpenAI):
     image_resolution: ImageResolution | None = None
     """Overrides the server's image resolution for this model (see profiles)."""
 
+    tool_calls_need_null_content: bool = True
+    """The backend drops an assistant message's ``tool_calls`` unless its
+    ``content`` is null (Ollama before v0.11.4, the version Gravix is known to
+    have run). True sends such a message as two: its text, then its calls with
+    ``content: null``. Set False only for a server known to be newer."""
+
     model_config = ConfigDict(populate_by_name=True)
 
     @property
@@ -219,9 +233,7 @@ class ChatGravixVision(BaseChatOpenAI):
         if self.n is not None and self.n < 1:
             msg = "n must be at least 1."
             raise ValueError(msg)
-        if self.n is not None and self.n > 1 and self.streaming:
-            msg = "n must be 1 when streaming."
-            raise ValueError(msg)
+        _guards.refuse_n(self.n)
         if self.gravix_api_key is None or not self.gravix_api_key.get_secret_value():
             msg = (
                 f"Gravix Layer API key is not set. Set the {API_KEY_ENV} "
@@ -326,15 +338,42 @@ class ChatGravixVision(BaseChatOpenAI):
         if "max_completion_tokens" in payload:
             payload["max_tokens"] = payload.pop("max_completion_tokens")
         self._refuse_unsupported(payload)
+        _guards.refuse_n(payload.get("n"))
+        if "messages" in payload:
+            model = payload.get("model") or self.model_name
+            if self.image_policy is None:
+                profile = dict(self._capabilities(model))
+                _guards.check_sent_images(payload["messages"], model, profile)
+            if self.tool_calls_need_null_content:
+                payload["messages"] = _guards.keep_tool_calls(payload["messages"])
         return payload
 
     def _prepare_images(
         self, messages: list[BaseMessage], model: str | None
     ) -> list[BaseMessage]:
+        name = model or self.model_name
+        _guards.refuse_images_without_vision(
+            messages, name, dict(self._capabilities(name))
+        )
         return prepare_messages(
             messages,
             policy=self.image_policy,
             resolution=self.get_image_resolution(model),
+        )
+
+    async def _aprepare_once(
+        self, messages: list[BaseMessage], kwargs: dict[str, Any]
+    ) -> list[BaseMessage]:
+        """Prepare images unless done (marks ``kwargs``), off the event loop.
+
+        Reading, fetching and resizing images is blocking work: it runs in a
+        thread, and cancelling the caller stops its decode.
+        """
+        if kwargs.get(_IMAGES_PREPARED):
+            return messages
+        kwargs[_IMAGES_PREPARED] = True
+        return await to_thread_cancellable(
+            self._prepare_images, messages, kwargs.get("model")
         )
 
     # Images are prepared before LangChain's cache lookup, so cache keys follow
@@ -342,63 +381,70 @@ class ChatGravixVision(BaseChatOpenAI):
     # behind the same path misses), never the unread source.
 
     def _generate_with_cache(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
+        self, messages: list[BaseMessage], *args: Any, **kwargs: Any
     ) -> ChatResult:
         if not kwargs.get(_IMAGES_PREPARED):
             messages = self._prepare_images(messages, kwargs.get("model"))
             kwargs[_IMAGES_PREPARED] = True
-        return super()._generate_with_cache(messages, stop, run_manager, **kwargs)
+        return super()._generate_with_cache(messages, *args, **kwargs)
 
     async def _agenerate_with_cache(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: AsyncCallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
+        self, messages: list[BaseMessage], *args: Any, **kwargs: Any
     ) -> ChatResult:
-        if not kwargs.get(_IMAGES_PREPARED):
-            # Reading, fetching and resizing images is blocking work: do it in
-            # a thread so the event loop keeps running (cancelling stops it).
-            messages = await to_thread_cancellable(
-                self._prepare_images, messages, kwargs.get("model")
-            )
-            kwargs[_IMAGES_PREPARED] = True
-        return await super()._agenerate_with_cache(
-            messages, stop, run_manager, **kwargs
-        )
+        messages = await self._aprepare_once(messages, kwargs)
+        return await super()._agenerate_with_cache(messages, *args, **kwargs)
+
+    def _generate(
+        self, messages: list[BaseMessage], *args: Any, **kwargs: Any
+    ) -> ChatResult:
+        with self._typed_errors(kwargs):
+            return super()._generate(messages, *args, **kwargs)
 
     async def _agenerate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: AsyncCallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
+        self, messages: list[BaseMessage], *args: Any, **kwargs: Any
     ) -> ChatResult:
-        if not kwargs.get(_IMAGES_PREPARED):
-            messages = await to_thread_cancellable(
-                self._prepare_images, messages, kwargs.get("model")
-            )
-            kwargs[_IMAGES_PREPARED] = True
-        return await super()._agenerate(messages, stop, run_manager, **kwargs)
+        messages = await self._aprepare_once(messages, kwargs)
+        with self._typed_errors(kwargs):
+            return await super()._agenerate(messages, *args, **kwargs)
+
+    def _stream(
+        self, messages: list[BaseMessage], *args: Any, **kwargs: Any
+    ) -> Iterator[ChatGenerationChunk]:
+        finished = False
+        with self._typed_errors(kwargs):
+            for chunk in super()._stream(messages, *args, **kwargs):
+                finished = finished or _has_finish_reason(chunk)
+                yield chunk
+        if not finished:
+            raise _guards.incomplete(stream=True)
 
     async def _astream(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: AsyncCallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
+        self, messages: list[BaseMessage], *args: Any, **kwargs: Any
     ) -> AsyncIterator[ChatGenerationChunk]:
-        if not kwargs.get(_IMAGES_PREPARED):
-            messages = await to_thread_cancellable(
-                self._prepare_images, messages, kwargs.get("model")
-            )
-            kwargs[_IMAGES_PREPARED] = True
-        async for chunk in super()._astream(messages, stop, run_manager, **kwargs):
-            yield chunk
+        messages = await self._aprepare_once(messages, kwargs)
+        finished = False
+        with self._typed_errors(kwargs):
+            async for chunk in super()._astream(messages, *args, **kwargs):
+                finished = finished or _has_finish_reason(chunk)
+                yield chunk
+        if not finished:
+            raise _guards.incomplete(stream=True)
+
+    @contextmanager
+    def _typed_errors(self, kwargs: dict[str, Any]) -> Iterator[None]:
+        """Known server refusals (both Ollama versions) become typed errors."""
+        try:
+            yield
+        except openai.APIStatusError as exc:
+            self._raise_typed(exc, kwargs)
+            raise
+
+    def _raise_typed(self, exc: openai.APIStatusError, kwargs: dict[str, Any]) -> None:
+        """Raise this package's typed error if ``exc`` is a known refusal."""
+        model = kwargs.get("model") or self.model_name
+        typed = _guards.translate_status_error(exc, model, self.gravix_api_base)
+        if typed is not None:
+            raise typed from exc
 
     def get_num_tokens(self, text: str) -> int:
         """Estimated tokens of ``text``: four characters a token (no download).
@@ -498,6 +544,13 @@ class ChatGravixVision(BaseChatOpenAI):
         ) or []
         key = self.gravix_api_key.get_secret_value() if self.gravix_api_key else ""
         for generation, choice in zip(result.generations, choices, strict=False):
+            finish = (
+                choice.get("finish_reason")
+                if isinstance(choice, dict)
+                else getattr(choice, "finish_reason", None)
+            )
+            if not finish:
+                raise _guards.incomplete(stream=False)
             generation.message.response_metadata["model_provider"] = PROVIDER
             if key and isinstance(generation.message.content, str):
                 # A server or model that echoes the key must not pass it on.
@@ -533,6 +586,14 @@ class ChatGravixVision(BaseChatOpenAI):
                 generation_chunk.message.additional_kwargs,
             )
         return generation_chunk
+
+
+def _has_finish_reason(chunk: ChatGenerationChunk) -> bool:
+    info = chunk.generation_info or {}
+    return bool(
+        info.get("finish_reason")
+        or chunk.message.response_metadata.get("finish_reason")
+    )
 
 
 def _copy_reasoning(source: dict[str, Any], target: dict[str, Any]) -> None:

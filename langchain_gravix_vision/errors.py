@@ -55,7 +55,11 @@ class ImageTooLarge(ImageError):
 
 
 class UnsupportedImageFormat(ImageError):
-    """The bytes are not an image format this package can decode."""
+    """The bytes are not an image format this package can decode.
+
+    Also raised for ``file`` blocks that hold no image, and when the server
+    refuses an image's format. Fix: send JPEG, PNG, WebP, GIF, BMP or TIFF.
+    """
 
     code = "unsupported_format"
 
@@ -83,7 +87,10 @@ class UnsupportedCapabilityError(GravixVisionError, ValueError):
 
 
 class ModelResponseError(GravixVisionError):
-    """The model server answered with something that is not a chat completion."""
+    """The model server answered with something that is not a chat completion.
+
+    Usually a wrong ``base_url`` (an HTML page, another API's JSON).
+    """
 
     code = "model_error"
 
@@ -92,6 +99,31 @@ class ModelOutputError(GravixVisionError):
     """The model's answer was unusable: invalid after a repair retry, or truncated."""
 
     code = "invalid_model_output"
+
+
+class IncompleteResponseError(ModelResponseError):
+    """The answer ended without a ``finish_reason``: it is cut, not finished.
+
+    Ollama ends a stream whose runner failed with one empty chunk, no
+    ``finish_reason`` and no ``[DONE]`` (HTTP 200 throughout), so the text so
+    far would otherwise pass for a whole answer. Retrying is safe:
+    ``retryable`` is True, and ``with_retry`` retries it by default.
+    """
+
+    code = "incomplete_response"
+    retryable = True
+
+
+class ModelNotFoundError(GravixVisionError, LookupError):
+    """The server does not serve the requested model (HTTP 404)."""
+
+    code = "model_not_found"
+
+
+class EndpointNotFoundError(GravixVisionError):
+    """HTTP 404 for the chat path itself: the base URL is wrong."""
+
+    code = "endpoint_not_found"
 
 
 def failure_message(exc: BaseException) -> str | None:
@@ -116,7 +148,7 @@ def failure_message(exc: BaseException) -> str | None:
     if isinstance(exc, openai.APIStatusError):
         return (
             f"model_error: the vision API answered HTTP {exc.status_code}: "
-            f"{short(_api_message(exc), 200)}"
+            f"{short(server_message(exc), 200)}"
         )
     if isinstance(exc, openai.APITimeoutError):
         return "model_error: the vision API timed out; retry later."
@@ -127,7 +159,16 @@ def failure_message(exc: BaseException) -> str | None:
     return None
 
 
-def _api_message(exc: openai.APIStatusError) -> str:
+def server_message(exc: openai.APIStatusError) -> str:
+    """The error text of an API error body (OpenAI and Ollama shapes alike).
+
+    Example:
+        >>> import httpx2
+        >>> response = httpx2.Response(404, request=httpx2.Request("POST", "http://x"))
+        >>> body = {"error": {"message": "model 'x' not found"}}
+        >>> server_message(openai.NotFoundError("404", response=response, body=body))
+        "model 'x' not found"
+    """
     body = exc.body
     if isinstance(body, dict):
         inner = body.get("error", body)
@@ -138,15 +179,19 @@ def _api_message(exc: openai.APIStatusError) -> str:
 
 
 __all__ = [
+    "EndpointNotFoundError",
     "GravixVisionError",
     "ImageError",
     "ImageFetchError",
     "ImageSourceNotAllowed",
     "ImageTooLarge",
+    "IncompleteResponseError",
     "InvalidImageData",
+    "ModelNotFoundError",
     "ModelOutputError",
     "ModelResponseError",
     "UnsupportedCapabilityError",
     "UnsupportedImageFormat",
     "failure_message",
+    "server_message",
 ]

@@ -20,7 +20,7 @@ from vcr import VCR
 
 from tests import cassette_setup
 from tests.cassette_setup import FAKE_API_KEY, MODE, RECORD_ENV
-from tests.stand_in import StandInServer
+from tests.stand_in import StandInServer, ollama_from_env
 
 
 @pytest.fixture(scope="session")
@@ -44,11 +44,15 @@ def _serve_standard_test_image() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def stand_in() -> Iterator[StandInServer | None]:
-    """The stand-in server while recording against it, else ``None``."""
+    """The stand-in server while recording against it, else ``None``.
+
+    Its Ollama version comes from ``GRAVIX_STAND_IN_OLLAMA`` (default 2025, the
+    version the committed cassettes are recorded against).
+    """
     if MODE != "stand-in":
         yield None
         return
-    with StandInServer() as server:
+    with StandInServer(ollama=ollama_from_env()) as server:
         yield server
 
 

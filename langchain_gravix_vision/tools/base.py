@@ -46,6 +46,7 @@ from pydantic.v1 import ValidationError as ValidationErrorV1
 from langchain_gravix_vision._text import redact, short
 from langchain_gravix_vision.errors import (
     GravixVisionError,
+    IncompleteResponseError,
     ModelOutputError,
     ModelResponseError,
     failure_message,
@@ -73,8 +74,10 @@ ResultT = TypeVar("ResultT", bound=VisionResult)
 
 # Raised by the model call itself when the answer is unusable (openai's parse()
 # validates json_schema answers and refuses cut-off ones): the retry policy
-# treats them like an unparsable answer.
+# treats them like an unparsable answer. An answer without a finish_reason (the
+# server failed mid-answer) is sent again as it was.
 _OUTPUT_ERRORS = (
+    IncompleteResponseError,
     openai.LengthFinishReasonError,
     ValidationError,
     json.JSONDecodeError,
@@ -96,7 +99,7 @@ class _Attempt:
 
     budget: int
     messages: list[BaseMessage]
-    kind: Literal["first", "longer", "repair"] = "first"
+    kind: Literal["first", "longer", "resend", "repair"] = "first"
 
 
 class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
@@ -211,8 +214,10 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
     ) -> BaseModel | _Attempt:
         """The answer when it is usable, else the one retry to make.
 
-        One call; then either one retry with a doubled budget (the answer was
-        cut off) or one repair retry (the answer did not validate).
+        One call; then one retry: with a doubled budget (the answer was cut off
+        at ``max_tokens``), the same request again (the server's answer ended
+        without a finish reason) or a repair request (the answer did not
+        validate).
         """
         raw, parsed = output.get("raw"), output.get("parsed")
         error = output.get("parsing_error")
@@ -222,7 +227,10 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
         truncated = finish == "length" or isinstance(
             error, openai.LengthFinishReasonError
         )
+        incomplete = isinstance(error, IncompleteResponseError)
         if attempt.kind != "first":
+            if isinstance(error, IncompleteResponseError):
+                raise error  # cut twice: say so, not "invalid"
             reason = (
                 "the answer was cut off even with a doubled token budget"
                 if truncated
@@ -232,6 +240,8 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
             raise ModelOutputError(msg)
         if truncated:
             return _Attempt(first.budget * 2, first.messages, "longer")
+        if incomplete:  # the server's stream broke off: send the same again
+            return _Attempt(first.budget, first.messages, "resend")
         repair = list(first.messages)
         if isinstance(raw, AIMessage):
             repair.append(AIMessage(raw.text))

@@ -97,7 +97,8 @@ async def test_thousand_tool_calls_leak_nothing(
         rss: list[int] = []
         for start in range(0, CALLS, WINDOW):
             await asyncio.gather(*(one(i) for i in range(start, start + WINDOW)))
-            server.requests.clear()  # the stand-in's own log is not ours to measure
+            server.requests.clear()  # the stand-in's own logs are not ours to measure
+            server.seen.clear()
             images.seen.clear()
             gc.collect()
             fds.append(open_fds())

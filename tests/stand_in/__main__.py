@@ -1,4 +1,8 @@
-"""``python -m tests.stand_in [--port N]``: run the stand-in in the foreground."""
+"""``python -m tests.stand_in [--port N] [--ollama 2025|current]``: run the stand-in.
+
+``--ollama`` picks the emulated Ollama version (default: ``GRAVIX_STAND_IN_OLLAMA``,
+else ``2025``); see tests/stand_in/ollama.py.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import signal
 import threading
 from typing import Any
 
+from tests.stand_in.ollama import VERSIONS, ollama_from_env
 from tests.stand_in.server import StandInServer
 
 
@@ -16,15 +21,23 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.stand_in")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--quiet", action="store_true", help="do not log requests")
+    parser.add_argument(
+        "--ollama",
+        choices=VERSIONS,
+        default=None,
+        help="Ollama version to emulate (default: $GRAVIX_STAND_IN_OLLAMA or 2025)",
+    )
     args = parser.parse_args(argv)
+    ollama = args.ollama or ollama_from_env()
     stop = threading.Event()
 
     def _stop(*_: Any) -> None:
         stop.set()
 
     signal.signal(signal.SIGTERM, _stop)
-    with StandInServer(port=args.port, verbose=not args.quiet) as server:
+    with StandInServer(port=args.port, verbose=not args.quiet, ollama=ollama) as server:
         print(f"GRAVIXLAYER_BASE_URL={server.base_url}", flush=True)
+        print(f"emulating Ollama {ollama}", flush=True)
         print("any non-empty bearer token is accepted; Ctrl-C stops", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             stop.wait()

@@ -5,7 +5,9 @@ Request options applied here, as the mid-2025 layer did:
 - ``stop`` (a string or list) cuts the answer at the first stop string;
 - ``max_tokens`` (Ollama's ``num_predict``) keeps that many words and marks the
   answer ``finish_reason: "length"``; ``max_completion_tokens`` is ignored;
-- tool calls get ``call_xxxxxxxx`` ids and ``finish_reason: "tool_calls"``.
+- tool calls get ``call_xxxxxxxx`` ids, and the finish reason becomes
+  ``tool_calls`` as the version decides (:meth:`Ollama.finish_reason`);
+- reasoning goes out only where the version thinks (:meth:`Ollama.thinks`).
 
 Usage is estimated: prompt tokens are text characters / 4 (tool schemas
 included) plus each image's cost as the model's processor counts it (Qwen2.5-VL:
@@ -29,6 +31,7 @@ from tests.stand_in.messages import (
     message_text,
     messages_of,
 )
+from tests.stand_in.ollama import Ollama
 from tests.stand_in.responder import Reply
 from tests.stand_in.wire import (
     IMAGE_PROMPT_TOKENS,
@@ -41,18 +44,28 @@ from tests.stand_in.wire import (
 )
 
 _MESSAGE_OVERHEAD = 4
+DEFAULT_REASONING = "Let me look at the request and answer it step by step."
 
 
 def build_generation(
-    reply: Reply, request: dict[str, Any], rng: random.Random
+    reply: Reply,
+    request: dict[str, Any],
+    rng: random.Random,
+    *,
+    ollama: Ollama,
+    thinks: bool = False,
 ) -> Generation:
-    """The generation ``reply`` becomes under ``request``'s options."""
+    """The generation ``reply`` becomes under ``request``'s options.
+
+    ``thinks``: the model thinks and the version sends ``reasoning``.
+    """
     tool_calls = [
         wire_tool_call(
             str(call.get("name", "")),
             dict(call.get("arguments") or {}),
             index,
             str(call.get("id") or tool_call_id(rng)),
+            sort_keys=ollama.sorts_argument_keys(),
         )
         for index, call in enumerate(reply.tool_calls or [])
     ]
@@ -60,14 +73,17 @@ def build_generation(
     finish = reply.finish_reason
     if finish is None:
         content, finish = _limit(content, request)
-        if tool_calls:
-            finish = "tool_calls"
+    if finish:
+        finish = ollama.finish_reason(finish, bool(tool_calls))
+    reasoning = (reply.reasoning or DEFAULT_REASONING) if thinks else ""
     return Generation(
         content=content,
         tool_calls=tool_calls,
         finish_reason=finish,
         prompt_tokens=prompt_tokens(request),
-        completion_tokens=_completion_tokens(content, tool_calls),
+        completion_tokens=_completion_tokens(content + " " + reasoning, tool_calls),
+        reasoning=reasoning,
+        top_logprobs=ollama.logprobs(request),
     )
 
 

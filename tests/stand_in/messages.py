@@ -12,12 +12,6 @@ import struct
 from dataclasses import dataclass
 from typing import Any
 
-ACCEPTED_IMAGE_PREFIXES = (
-    "data:image/jpeg;base64,",
-    "data:image/jpg;base64,",
-    "data:image/png;base64,",
-)
-
 
 @dataclass(frozen=True)
 class ImageHeader:
@@ -95,14 +89,18 @@ def last_user_text(request: dict[str, Any]) -> str:
 
 
 def decode_data_url(url: str) -> bytes | None:
-    """The bytes of an accepted ``data:image/...;base64,`` URL, else None."""
-    for prefix in ACCEPTED_IMAGE_PREFIXES:
-        if url.startswith(prefix):
-            try:
-                return base64.b64decode(url[len(prefix) :], validate=True)
-            except (binascii.Error, ValueError):
-                return None
-    return None
+    """The bytes of a ``data:...;base64,`` URL (``\r\n`` skipped, as Go does).
+
+    Which URLs a server accepts is decided by :meth:`Ollama.decode_image`; this
+    only reads what was accepted.
+    """
+    if not url.startswith("data:") or ";base64," not in url:
+        return None
+    payload = url.split(";base64,", 1)[1].replace("\r", "").replace("\n", "")
+    try:
+        return base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        return None
 
 
 def image_header(data: bytes) -> ImageHeader | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 REGISTRY = "registry.ollama.ai"
 TOOLS = "tools"
 VISION = "vision"
+THINKING = "thinking"
 # 2025-07-01T00:00:00Z: a fixed "modified_at" so /models answers are stable.
 _CREATED = 1751328000
 
@@ -27,6 +28,7 @@ class ModelInfo:
     tools: bool
     vision: bool
     created: int = _CREATED
+    thinking: bool = False
 
     @property
     def qualified_name(self) -> str:
@@ -68,8 +70,8 @@ ExtraModels = Iterable[str] | Mapping[str, Iterable[str]]
 class ModelCatalogue:
     """The known models plus any extras a test registers.
 
-    ``extra_models`` is either names (given every capability) or a mapping of
-    name -> capabilities drawn from ``{"tools", "vision"}``.
+    ``extra_models`` is either names (given tools and vision) or a mapping of
+    name -> capabilities drawn from ``{"tools", "vision", "thinking"}``.
     """
 
     def __init__(self, extra_models: ExtraModels | None = None) -> None:
@@ -95,12 +97,17 @@ def _extra_model_infos(extra: ExtraModels) -> list[ModelInfo]:
         infos = []
         for name, caps in extra.items():
             wanted = set(caps)
-            unknown = wanted - {TOOLS, VISION}
+            unknown = wanted - {TOOLS, VISION, THINKING}
             if unknown:
                 msg = f"unknown capabilities for {name!r}: {sorted(unknown)}"
                 raise ValueError(msg)
             infos.append(
-                ModelInfo(name, tools=TOOLS in wanted, vision=VISION in wanted)
+                ModelInfo(
+                    name,
+                    tools=TOOLS in wanted,
+                    vision=VISION in wanted,
+                    thinking=THINKING in wanted,
+                )
             )
         return infos
     return [ModelInfo(name, tools=True, vision=True) for name in extra]

@@ -9,14 +9,16 @@ standard ``ChatModelIntegrationTests`` pass when recorded against the stand-in:
 - ``response_format`` json_object -> a JSON object with the keys the prompt
   quotes (a joke's ``setup``/``punchline`` when it asks for a joke);
 - ``tools`` and a user turn last -> a call to the tool the prompt names (else
-  the best word match, else the first; a forced ``tool_choice`` name wins),
-  arguments filled from the tool's JSON schema and the prompt;
+  the best word match, else the first; ``tool_choice`` is not an Ollama
+  request field, so it never reaches the model), arguments filled from the
+  tool's JSON schema and the prompt;
 - a tool result last -> a sentence quoting the result;
 - otherwise a short text answer (greetings, "say X", arithmetic, haikus,
   stories, jokes, and a generic "The image shows ..." for images).
 
-Everything is seeded from the request body, so re-recording gives the same
-answers.
+Responders get the request as the model sees it (``validation.model_view``:
+Ollama's translation applied, images dropped for text-only models). Everything
+is seeded from the request body, so re-recording gives the same answers.
 """
 
 from __future__ import annotations
@@ -49,8 +51,14 @@ class Reply:
     ``tool_calls`` items are ``{"name": str, "arguments": dict}`` (an ``"id"``
     key is kept if given, else the server makes one). ``finish_reason`` None
     lets the server decide (``stop``/``length``/``tool_calls``); when set, the
-    content goes out exactly as given. ``status`` other than 200 turns the
-    reply into an error response whose message is ``error``.
+    content goes out exactly as given; ``""`` sends no finish reason at all
+    (Ollama's empty ``DoneReason``). ``status`` other than 200 turns the reply
+    into an error response whose message is ``error``, sent before any output
+    (a scheduling error). ``runner_error`` makes the runner fail after
+    producing ``content``: a stream gets the content, then the version's
+    error chunk with no finish reason and no ``[DONE]``; a non-stream request
+    a 500. ``reasoning`` is the model's thinking, sent by the current version
+    only.
     """
 
     content: str = ""
@@ -58,6 +66,8 @@ class Reply:
     finish_reason: str | None = None
     status: int = 200
     error: str | None = None
+    runner_error: str | None = None
+    reasoning: str | None = None
 
 
 Responder = Callable[[dict[str, Any]], "Reply | None"]
@@ -149,9 +159,7 @@ def _tool_call_reply(request: dict[str, Any], rng: random.Random) -> Reply:
     text = last_user_text(request)
     hints = _hints(request, rng)
     calls = []
-    for function in choose_tools(
-        _function_tools(request), request.get("tool_choice"), text
-    ):
+    for function in choose_tools(_function_tools(request), text):
         parameters = function.get("parameters") or {"type": "object"}
         arguments = instance_for(parameters, hints, include_optional=False)
         calls.append(
@@ -163,19 +171,13 @@ def _tool_call_reply(request: dict[str, Any], rng: random.Random) -> Reply:
     return Reply(tool_calls=calls)
 
 
-def choose_tools(
-    tools: list[dict[str, Any]], tool_choice: Any, text: str
-) -> list[dict[str, Any]]:
+def choose_tools(tools: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
     """The tools a model would call for ``text``.
 
-    A forced ``{"type": "function", "function": {"name": ...}}`` wins; then
-    every tool named in the text (in reading order); then the tool whose name
+    Every tool named in the text (in reading order); else the tool whose name
     and description share most words with the text; ties go to the first.
     """
-    forced = _forced_name(tool_choice)
     by_name = {t["name"]: t for t in tools}
-    if forced in by_name:
-        return [by_name[forced]]
     named = sorted(
         (m.start(), t["name"])
         for t in tools
@@ -185,14 +187,6 @@ def choose_tools(
         return [by_name[name] for _, name in named]
     words = {w.lower() for w in salient_words(text)}
     return [max(tools, key=lambda t: len(words & _tool_words(t)))]
-
-
-def _forced_name(tool_choice: Any) -> str | None:
-    if isinstance(tool_choice, dict):
-        function = tool_choice.get("function")
-        if isinstance(function, dict) and isinstance(function.get("name"), str):
-            return function["name"]
-    return None
 
 
 def _tool_words(tool: dict[str, Any]) -> set[str]:

@@ -3,9 +3,11 @@
 Serves ``POST /v1/inference/chat/completions`` and ``GET /v1/inference/models``
 on 127.0.0.1 (a random free port by default), in a background thread. It plays
 both layers of the real service: the Gravix gateway (bearer auth, rate-limit
-headers, ``x-request-id``) and the Ollama OpenAI layer behind it (request
-checks in :mod:`tests.stand_in.validation`, bodies and chunks in
-:mod:`tests.stand_in.wire`). Answers come from a script or the default
+headers, ``x-request-id``: an assumption, modelled on Gravix's documentation,
+since none of it is in Ollama's source) and the Ollama OpenAI layer behind it,
+in the version chosen with ``ollama="2025"|"current"`` (:mod:`tests.stand_in.
+ollama`; request checks in :mod:`tests.stand_in.validation`, bodies and chunks
+in :mod:`tests.stand_in.wire`). Answers come from a script or the default
 responder (:mod:`tests.stand_in.responder`); ``fail_next`` injects faults.
 
 Example::
@@ -34,13 +36,21 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from tests.stand_in.generate import build_generation
+from tests.stand_in.go_decode import GoDecodeError, decode_request
 from tests.stand_in.models import ExtraModels, ModelCatalogue, ModelInfo
+from tests.stand_in.ollama import INVALID_REQUEST, Ollama, ollama_from_env
 from tests.stand_in.responder import Reply, Responder, default_responder, request_rng
-from tests.stand_in.validation import WireError, validate_chat_request
+from tests.stand_in.validation import (
+    MIDDLEWARE,
+    WireError,
+    model_view,
+    validate_chat_request,
+)
 from tests.stand_in.wire import (
     completion_body,
     completion_id,
     error_body,
+    error_chunk,
     gateway_error,
     go_json,
     ollama_error,
@@ -53,6 +63,10 @@ API_PREFIX = "/v1/inference"
 CHAT_PATH = f"{API_PREFIX}/chat/completions"
 MODELS_PATH = f"{API_PREFIX}/models"
 JSON_TYPE = "application/json; charset=utf-8"
+"""gin's ``c.JSON`` (middleware refusals; the gateway's answers, assumed)."""
+ENCODER_TYPE = "application/json"
+"""Ollama's writers set this before ``json.NewEncoder(w).Encode`` (answers and
+handler errors), which also ends the body with a newline."""
 RATE_WINDOW_S = 60.0
 
 
@@ -103,6 +117,12 @@ class StandInServer:
             server does; False answers ``Connection: close`` every time (useful
             when a client pools connections across event loops).
         verbose: log each request to stderr.
+        ollama: which Ollama version to emulate, ``"2025"`` or ``"current"``
+            (see :mod:`tests.stand_in.ollama`); None reads
+            ``GRAVIX_STAND_IN_OLLAMA`` (``"2025"`` when unset).
+
+    ``requests`` holds the bodies as sent; ``seen`` what the model got after
+    Ollama's translation (``validation.model_view``), one per answered chat.
     """
 
     def __init__(
@@ -116,7 +136,9 @@ class StandInServer:
         clock: Callable[[], float] = time.time,
         keep_alive: bool = True,
         verbose: bool = False,
+        ollama: str | None = None,
     ) -> None:
+        self.ollama = Ollama(ollama or ollama_from_env())
         self.host = host
         self.requested_port = port
         self.catalogue = ModelCatalogue(extra_models)
@@ -125,6 +147,7 @@ class StandInServer:
         self.keep_alive = keep_alive
         self.verbose = verbose
         self.requests: list[Any] = []
+        self.seen: list[dict[str, Any]] = []
         self.last_headers: dict[str, str] = {}
         self.script_errors: list[BaseException] = []
         self._rate = _RateWindow(rate_limit, clock)
@@ -244,6 +267,7 @@ class StandInServer:
             self._queue.clear()
             self._faults.clear()
             self.requests.clear()
+            self.seen.clear()
             self.script_errors.clear()
 
     @property
@@ -275,6 +299,7 @@ class StandInServer:
 
     def _answer(self, request: dict[str, Any]) -> Reply:
         with self._lock:
+            self.seen.append(request)
             queued = self._queue.popleft() if self._queue else None
             script = self._script
         if queued is not None:
@@ -367,7 +392,12 @@ class _Handler(BaseHTTPRequestHandler):
     # -- gateway: faults, auth, rate limit ----------------------------------
 
     def _gate(self) -> bool:
-        """Gateway checks; False once an answer (or a reset) has gone out."""
+        """Gateway checks; False once an answer (or a reset) has gone out.
+
+        Assumption: Ollama has no auth and no rate limit; the 401 text, the
+        429 with ``Retry-After`` and the rate-limit headers model Gravix's
+        gateway as its documentation describes it, the same for every version.
+        """
         fault = self.stand_in._take_fault()
         if fault is not None:
             if fault.delay_s:
@@ -411,7 +441,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self, method: str, body: Any, raw: bytes) -> None:
         path = urlsplit(self.path).path.rstrip("/")
         if method == "POST" and path == CHAT_PATH:
-            self._chat(body, raw)
+            self._chat(raw)
         elif method == "GET" and path == MODELS_PATH:
             self._send_json(200, self._models_list())
         elif method == "GET" and path.startswith(MODELS_PATH + "/"):
@@ -428,51 +458,84 @@ class _Handler(BaseHTTPRequestHandler):
     def _model(self, name: str) -> None:
         model = self.stand_in.catalogue.get(name)
         if model is None:
-            body = ollama_error(f'model "{name}" not found', "api_error")
-            self._send_json(404, body)
+            ollama = self.stand_in.ollama
+            message = ollama.model_not_found(name)
+            body = ollama_error(message, ollama.handler_error_type(404))
+            self._send_json(404, body, encoder=True)
         else:
             self._send_json(200, _model_object(model))
 
-    def _chat(self, body: Any, raw: bytes) -> None:
-        if body is None and raw:
-            self._send_json(400, ollama_error("invalid character in request body"))
-            return
+    def _chat(self, raw: bytes) -> None:
+        ollama = self.stand_in.ollama
         try:
-            validate_chat_request(body, self.stand_in.catalogue)
+            body = decode_request(raw, ollama.name)
+            model = validate_chat_request(body, self.stand_in.catalogue, ollama)
+        except GoDecodeError as err:
+            self._send_json(400, ollama_error(str(err), INVALID_REQUEST))
+            return
         except WireError as err:
-            self._send_json(err.status, ollama_error(err.message, err.type))
+            encoder = err.stage != MIDDLEWARE
+            body_out = ollama_error(err.message, err.type)
+            self._send_json(err.status, body_out, encoder=encoder)
             return
+        view = model_view(body, model, ollama)
         try:
-            reply = self.stand_in._answer(body)
+            reply = self.stand_in._answer(view)
         except Exception as exc:  # a broken script must not hang the client
             self.stand_in.script_errors.append(exc)
             message = f"stand-in script failed: {exc!r}"
-            self._send_json(500, ollama_error(message))
+            self._send_json(500, ollama_error(message), encoder=True)
             return
         if reply.status != 200:
-            self._send_json(
-                reply.status, error_body(reply.status, reply.error, self.req_id)
-            )
+            error_type = ollama.handler_error_type(reply.status)
+            answer = error_body(reply.status, reply.error, self.req_id, error_type)
+            self._send_json(reply.status, answer, encoder=True)
             return
-        self._send_generation(body, reply)
+        thinks = ollama.thinks(body, model.thinking or reply.reasoning is not None)
+        self._send_generation(body, view, reply, thinks)
 
-    def _send_generation(self, body: dict[str, Any], reply: Reply) -> None:
+    def _send_generation(
+        self, body: dict[str, Any], view: dict[str, Any], reply: Reply, thinks: bool
+    ) -> None:
+        ollama = self.stand_in.ollama
         rng = request_rng(body, "wire")
-        generation = build_generation(reply, body, rng)
+        generation = build_generation(reply, view, rng, ollama=ollama, thinks=thinks)
         shape = {
             "cid": completion_id(rng),
             "model": body["model"],
             "created": int(self.stand_in.clock()),
         }
-        if body.get("stream") is True:
-            options = body.get("stream_options")
-            include_usage = (
-                isinstance(options, dict) and options.get("include_usage") is True
-            )
-            chunks = stream_chunks(generation, include_usage=include_usage, **shape)
+        if body.get("stream") is not True:
+            if reply.runner_error is not None:
+                # routes.go ChatHandler (non-stream): c.JSON(500, {"error"})
+                body_out = ollama_error(reply.runner_error, "api_error")
+                self._send_json(500, body_out, encoder=True)
+                return
+            self._send_json(200, completion_body(generation, **shape), encoder=True)
+            return
+        options = body.get("stream_options")
+        include_usage = (
+            isinstance(options, dict) and options.get("include_usage") is True
+        )
+        chunks = stream_chunks(
+            generation,
+            include_usage=include_usage and reply.runner_error is None,
+            role_on_every_chunk=ollama.role_on_every_chunk(),
+            separate_finish_chunk=ollama.separate_finish_chunk(),
+            **shape,
+        )
+        if reply.runner_error is None:
             self._send_stream(chunks)
-        else:
-            self._send_json(200, completion_body(generation, **shape))
+            return
+        output = generation.content or generation.tool_calls or generation.reasoning
+        written = chunks[:-1] if output else []  # before the done / finish chunk
+        if ollama.stream_error_is_http_error(output_written=bool(written)):
+            body_out = ollama_error(reply.runner_error, "api_error")
+            self._send_json(500, body_out, encoder=True)
+            return
+        role = ollama.role_on_every_chunk()
+        failed = error_chunk(shape["cid"], shape["created"], role=role)
+        self._send_stream([*written, failed], done=False)
 
     # -- writing --------------------------------------------------------------
 
@@ -496,11 +559,22 @@ class _Handler(BaseHTTPRequestHandler):
         }
 
     def _send_json(
-        self, status: int, body: Any, headers: Mapping[str, str] | None = None
+        self,
+        status: int,
+        body: Any,
+        headers: Mapping[str, str] | None = None,
+        *,
+        encoder: bool = False,
     ) -> None:
+        """Send JSON as gin's ``c.JSON`` does, or (``encoder``) as Ollama's
+        writers do: ``application/json`` and a trailing newline."""
         payload = go_json(body).encode()
+        content_type = JSON_TYPE
+        if encoder:
+            payload += b"\n"
+            content_type = ENCODER_TYPE
         self._send_bytes(
-            status, payload, {"Content-Type": JSON_TYPE, **(headers or {})}
+            status, payload, {"Content-Type": content_type, **(headers or {})}
         )
 
     def _send_bytes(
@@ -518,18 +592,20 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self.wfile.write(payload)
 
-    def _send_stream(self, chunks: list[dict[str, Any]]) -> None:
+    def _send_stream(self, chunks: list[dict[str, Any]], *, done: bool = True) -> None:
+        """Send SSE events; ``done=False`` ends the body without ``[DONE]``."""
         self.send_response(200)
         headers = {
             **self._common_headers(),
             "Content-Type": "text/event-stream",
-            "Cache-Control": "no-cache",
             "Transfer-Encoding": "chunked",
         }
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
-        events = [sse_event(chunk) for chunk in chunks] + [sse_event("[DONE]")]
+        events = [sse_event(chunk) for chunk in chunks]
+        if done:
+            events.append(sse_event("[DONE]"))
         cut = self.fault.cut_stream_after if self.fault else None
         for index, event in enumerate(events):
             if cut is not None and index >= cut:

@@ -125,7 +125,9 @@ def test_url_forms_pass_through_when_policy_says_so(wire: Wire, form: str) -> No
     ids=["openai", "v1_top_level", "v1_extras"],
 )
 def test_detail_is_kept(wire: Wire, block: dict[str, Any]) -> None:
-    wire.model(image_policy=None).invoke([HumanMessage([block])])
+    # image_policy=None sends http URLs only to a model said to take them.
+    llm = wire.model(image_policy=None, profile_overrides={"image_url_inputs": True})
+    llm.invoke([HumanMessage([block])])
     (part,) = _image_parts(wire.last)
     assert part["image_url"] == {"url": URL, "detail": "high"}
 

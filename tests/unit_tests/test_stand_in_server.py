@@ -40,7 +40,8 @@ HELLO = [{"role": "user", "content": "Hello"}]
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[StandInServer]:
-    with StandInServer() as running:
+    # The 2025 shapes; tests/unit_tests/test_stand_in_versions.py covers both.
+    with StandInServer(ollama="2025") as running:
         yield running
 
 
