@@ -105,7 +105,11 @@ async def test_thousand_tool_calls_leak_nothing(
             rss.append(rss_bytes())
 
     assert outcomes == {"ok": CALLS * 9 // 10, "source_not_allowed": CALLS // 10}
-    assert max(fds) - fds[0] <= FD_SLACK, f"open fds per window: {fds}"
-    # Kept-alive model connections: both ends live in this process.
+    # Kept-alive connections come and go with load (both ends live in this
+    # process, up to 2 x CONCURRENCY of them); a leak of even one fd per call
+    # (200 a window) would show as steady growth far beyond that.
+    spread = 2 * CONCURRENCY + FD_SLACK
+    assert max(fds) - min(fds) <= spread, f"open fds per window: {fds}"
+    assert fds[-1] - fds[0] <= spread, f"open fds per window: {fds}"
     assert fds[-1] - fds_at_start <= 2 * CONCURRENCY + FD_SLACK
     assert rss[-1] - rss[0] < RSS_SLACK, f"RSS per window (bytes): {rss}"
