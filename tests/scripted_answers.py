@@ -7,11 +7,16 @@ words; they assert what any good model's answer would meet.
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from PIL import Image
+
 from tests.stand_in import Reply
+from tests.stand_in.messages import decode_data_url, last_user_text, request_images
 
 DATA = Path(__file__).resolve().parent / "data"
 GROUND_TRUTH: dict[str, Any] = json.loads((DATA / "ground_truth.json").read_text())
@@ -71,3 +76,47 @@ def markdown_table(pipe_text: str) -> str:
         for row in pipe_text.split("\n")
     ]
     return "\n".join([rows[0], "|" + "---|" * rows[0].count(" | ") + "---|", *rows[1:]])
+
+
+# ------------------------------------------------------------------ grounding
+
+SHAPE_COLOURS: dict[str, tuple[int, int, int]] = {
+    "red square": (230, 30, 30),
+    "green circle": (30, 200, 60),
+    "blue bar": (30, 60, 230),
+}
+"""Synthetic scenes' shapes: each a flat colour the stand-in can find."""
+
+
+def find_shapes(image: Image.Image, tolerance: int = 60) -> list[dict[str, Any]]:
+    """Boxes of the coloured shapes in ``image``, in its own pixels.
+
+    What a perfect grounding model answers: ``bbox_2d`` in absolute pixels of
+    the image it was sent (exclusive right/bottom edges, like Qwen2.5-VL).
+    """
+    pixels = np.asarray(image.convert("RGB"), dtype=np.int16)
+    found = []
+    for label, colour in SHAPE_COLOURS.items():
+        mask = (np.abs(pixels - np.array(colour)).sum(axis=2)) < tolerance
+        ys, xs = np.nonzero(mask)
+        if len(xs) == 0:
+            continue
+        box = [int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1]
+        found.append({"bbox_2d": box, "label": label})
+    return found
+
+
+def locate_responder(request: dict[str, Any]) -> Reply | None:
+    """Answer a ``locate_objects`` request from the sent image's own pixels.
+
+    Other requests fall through (``None``) to the stand-in's default answer.
+    """
+    if "bbox coordinates" not in last_user_text(request):
+        return None
+    urls = request_images(request)
+    data = decode_data_url(urls[-1]) if urls else None
+    if data is None:
+        return None
+    with Image.open(io.BytesIO(data)) as image:
+        objects = find_shapes(image)
+    return json_reply({"objects": objects})
