@@ -15,11 +15,17 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from langchain_gravix_vision.images import target_size
+from langchain_gravix_vision.profiles import QWEN25VL_RESOLUTION
 from tests.stand_in import Reply
 from tests.stand_in.messages import decode_data_url, last_user_text, request_images
 
 DATA = Path(__file__).resolve().parent / "data"
 GROUND_TRUTH: dict[str, Any] = json.loads((DATA / "ground_truth.json").read_text())
+PHOTO_BOXES: dict[str, dict[str, list[int]]] = json.loads(
+    (DATA / "photo_boxes.json").read_text()
+)
+"""Hand-measured boxes (x1, y1, x2, y2 in original pixels) in shipped photos."""
 
 
 def json_reply(payload: dict[str, Any]) -> Reply:
@@ -120,3 +126,23 @@ def locate_responder(request: dict[str, Any]) -> Reply | None:
     with Image.open(io.BytesIO(data)) as image:
         objects = find_shapes(image)
     return json_reply({"objects": objects})
+
+
+def photo_located(photo: str) -> dict[str, Any]:
+    """A perfect ``locate_objects`` answer for a shipped photo, as Qwen2.5-VL gives it.
+
+    The hand-measured boxes, in pixels of the image the tool sends (the photo
+    resized for qwen2.5vl:7b), rounded as the model writes them.
+    """
+    with Image.open(DATA / "photos" / photo) as image:
+        width, height = image.size
+    sent_w, sent_h = target_size(width, height, QWEN25VL_RESOLUTION)
+    scale = (sent_w / width, sent_h / height)
+    objects = [
+        {
+            "bbox_2d": [round(v * scale[i % 2]) for i, v in enumerate(box)],
+            "label": label,
+        }
+        for label, box in PHOTO_BOXES[photo].items()
+    ]
+    return {"objects": objects}

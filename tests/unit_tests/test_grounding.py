@@ -55,7 +55,7 @@ def test_an_empty_list_means_nothing_found() -> None:
     "text", ["no boxes here", '[{"label": "cup"}]', '"cup"', "[1, 2, 3]"]
 )
 def test_unreadable_answers_raise(text: str) -> None:
-    with pytest.raises(ValueError, match="no JSON|no object|not a list"):
+    with pytest.raises(ValueError, match=r"no JSON|no object|not a list"):
         parse_grounding(text)
 
 
