@@ -93,9 +93,9 @@ def annotate(
             shift = min(bottom - top + 2 * line, anchor[1])
             box = (left, top - shift, right + 2 * line, bottom - shift + line)
             draw.rectangle(box, fill=colour)
-            draw.text(
-                (anchor[0] + line, anchor[1] - shift), text, fill="white", font=font
-            )
+            ink = "black" if sum(colour) > 450 else "white"  # legible on light
+            origin = (anchor[0] + line, anchor[1] - shift)
+            draw.text(origin, text, fill=ink, font=font)
     return picture
 
 
