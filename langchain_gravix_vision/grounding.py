@@ -27,6 +27,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from langchain_gravix_vision._text import printable
 from langchain_gravix_vision.profiles import GroundingConvention
 from langchain_gravix_vision.tools.schemas import (
     Box,
@@ -166,7 +167,7 @@ def _detection(
     original: Point,
     notes: list[str],
 ) -> Detection | None:
-    label = item.label.strip() or "object"
+    label = printable(item.label.strip(), 80) or "object"  # one line, short
     box = point = None
     clipped = False
     if item.bbox_2d is not None and len(item.bbox_2d) == 4:

@@ -10,7 +10,7 @@ from langchain_core.messages import AIMessage
 from langchain_core.runnables import Runnable, RunnableLambda
 from pydantic import BaseModel
 
-from langchain_gravix_vision import grounding
+from langchain_gravix_vision import grounding as mapping
 from langchain_gravix_vision.errors import UnsupportedCapabilityError
 from langchain_gravix_vision.images import PreparedImage
 from langchain_gravix_vision.profiles import GroundingConvention, get_grounding
@@ -24,7 +24,7 @@ from langchain_gravix_vision.tools.schemas import (
 
 
 def _parsed(output: Any) -> dict[str, Any]:
-    """Read the answer with :func:`~langchain_gravix_vision.grounding.parse_grounding`.
+    """Read the answer leniently (``grounding.parse_grounding``).
 
     The raw text is read when there is one (fenced JSON, a bare list, prose
     around it); an unreadable answer becomes a parsing error, so the usual
@@ -34,9 +34,9 @@ def _parsed(output: Any) -> dict[str, Any]:
     text = raw.text if isinstance(raw, AIMessage) else ""
     try:
         if text.strip():
-            answer = grounding.parse_grounding(text)
+            answer = mapping.parse_grounding(text)
         elif isinstance(parsed, (dict, list)):
-            answer = grounding.parse_grounding(parsed)
+            answer = mapping.parse_grounding(parsed)
         else:
             raise ValueError("the answer is empty")
     except ValueError as err:
@@ -120,7 +120,7 @@ class LocateObjectsTool(VisionTool[LocateObjectsArgs, Detections]):
         self, answer: BaseModel, args: LocateObjectsArgs, image: PreparedImage
     ) -> Detections:
         """Map the answer's boxes to the original image."""
-        return grounding.to_detections(
+        return mapping.to_detections(
             GroundingAnswer.model_validate(answer.model_dump()),
             query=args.query,
             convention=self.convention(),
