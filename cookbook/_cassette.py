@@ -90,7 +90,7 @@ def scripted_replies(notebook: str) -> list[Any]:
                     }
                 ]
             ),
-            json_reply(photo_located("coffee.png")),
+            json_reply(photo_located("coffee.png", "cup")),
             Reply(content="The cup is in the middle of the photo, on its saucer."),
         ]
     if notebook == "03_charts_to_tables":

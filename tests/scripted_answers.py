@@ -128,11 +128,12 @@ def locate_responder(request: dict[str, Any]) -> Reply | None:
     return json_reply({"objects": objects})
 
 
-def photo_located(photo: str) -> dict[str, Any]:
+def photo_located(photo: str, *labels: str) -> dict[str, Any]:
     """A perfect ``locate_objects`` answer for a shipped photo, as Qwen2.5-VL gives it.
 
-    The hand-measured boxes, in pixels of the image the tool sends (the photo
-    resized for qwen2.5vl:7b), rounded as the model writes them.
+    The hand-measured boxes (of ``labels``, default all), in pixels of the image
+    the tool sends (the photo resized for qwen2.5vl:7b), rounded as the model
+    writes them.
     """
     with Image.open(DATA / "photos" / photo) as image:
         width, height = image.size
@@ -144,5 +145,6 @@ def photo_located(photo: str) -> dict[str, Any]:
             "label": label,
         }
         for label, box in PHOTO_BOXES[photo].items()
+        if not labels or label in labels
     ]
     return {"objects": objects}

@@ -109,7 +109,7 @@ def test_agent_locates_objects_in_original_pixels(
                 }
             ]
         ),
-        json_reply(photo_located("coffee.png")),
+        json_reply(photo_located("coffee.png", "cup")),
         Reply(content="The cup is in the middle of the photo, on a saucer."),
     )
     messages = _run(f"Where is the cup in {path}?")
