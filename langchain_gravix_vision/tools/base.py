@@ -108,7 +108,8 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
     A subclass sets ``name``, ``description``, ``args_schema`` (``ArgsT``),
     ``result_schema`` (``ResultT``), ``system_prompt`` and :meth:`user_prompt`;
     when the model is asked for another shape (``answer_schema``), :meth:`finish`
-    turns the answer into ``ResultT``.
+    turns the answer into ``ResultT`` (:meth:`finish_image` when that needs the
+    image as sent; :meth:`with_schema` changes how the answer is asked for and read).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
