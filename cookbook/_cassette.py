@@ -36,6 +36,7 @@ def scripted_replies(notebook: str) -> list[Any]:
         description,
         json_reply,
         markdown_table,
+        photo_located,
         text,
     )
     from tests.stand_in import Reply
@@ -81,6 +82,16 @@ def scripted_replies(notebook: str) -> list[Any]:
             ),
             json_reply(text(texts["receipt"])),
             Reply(content="The total is 9.70."),
+            Reply(
+                tool_calls=[
+                    {
+                        "name": "locate_objects",
+                        "arguments": {"image": f"{photos}/coffee.png", "query": "cup"},
+                    }
+                ]
+            ),
+            json_reply(photo_located("coffee.png", "cup")),
+            Reply(content="The cup is in the middle of the photo, on its saucer."),
         ]
     if notebook == "03_charts_to_tables":
         return [
@@ -96,6 +107,9 @@ def scripted_replies(notebook: str) -> list[Any]:
         ]
     if notebook == "05_tools_for_other_llms":
         return [json_reply(chart(charts["bar_sales"]))]
+    if notebook == "06_locate_objects":
+        # Then the synthetic picture: found in the sent pixels (locate_responder).
+        return [json_reply(photo_located("coffee.png"))]
     return []
 
 
@@ -109,6 +123,7 @@ def start(notebook: str) -> None:
     from vcr import VCR
 
     from tests import cassette_setup
+    from tests.scripted_answers import locate_responder
     from tests.stand_in import StandInServer, ollama_from_env
 
     if mode == "replay":
@@ -117,6 +132,8 @@ def start(notebook: str) -> None:
     elif mode == "stand-in":
         server = StandInServer(ollama=ollama_from_env()).start()
         server.script_queue(scripted_replies(notebook))
+        # Unqueued grounding requests: answered from the sent image's pixels.
+        server.script(locate_responder)
         os.environ["GRAVIXLAYER_API_KEY"] = cassette_setup.FAKE_API_KEY
         os.environ["GRAVIXLAYER_BASE_URL"] = server.base_url
         patch = cassette_setup.standard_image_from_fixture()

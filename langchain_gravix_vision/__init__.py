@@ -8,6 +8,7 @@ Example:
 """
 
 from langchain_gravix_vision._version import __version__
+from langchain_gravix_vision.annotate import annotate
 from langchain_gravix_vision.chat_models import ChatGravixVision
 from langchain_gravix_vision.errors import (
     EndpointNotFoundError,
@@ -29,10 +30,13 @@ from langchain_gravix_vision.profiles import ImageResolution, get_model_profile
 from langchain_gravix_vision.tools import (
     ChartData,
     DescribeImageTool,
+    Detection,
+    Detections,
     ExtractedText,
     ExtractTextTool,
     GravixVisionToolkit,
     ImageDescription,
+    LocateObjectsTool,
     ReadChartTool,
 )
 
@@ -40,6 +44,8 @@ __all__ = [
     "ChartData",
     "ChatGravixVision",
     "DescribeImageTool",
+    "Detection",
+    "Detections",
     "EndpointNotFoundError",
     "ExtractTextTool",
     "ExtractedText",
@@ -54,6 +60,7 @@ __all__ = [
     "ImageTooLarge",
     "IncompleteResponseError",
     "InvalidImageData",
+    "LocateObjectsTool",
     "ModelNotFoundError",
     "ModelOutputError",
     "ModelResponseError",
@@ -62,6 +69,7 @@ __all__ = [
     "UnsupportedCapabilityError",
     "UnsupportedImageFormat",
     "__version__",
+    "annotate",
     "get_model_profile",
     "load_image",
 ]

@@ -14,6 +14,7 @@ Examples:
     gravix-vision describe photos/ --format jsonl --output out.jsonl
     gravix-vision chart chart.png --question "Which year was highest?"
     gravix-vision text scans/ --output-format markdown --format markdown
+    gravix-vision locate desk.jpg --query cup --annotate annotated/
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from langchain_core.runnables import RunnableConfig
 
 from langchain_gravix_vision import mcp_server
 from langchain_gravix_vision._version import __version__
+from langchain_gravix_vision.annotate import annotate
 from langchain_gravix_vision.chat_models import (
     API_KEY_ENV,
     BASE_URL_ENV,
@@ -48,8 +50,10 @@ from langchain_gravix_vision.images import ImagePolicy, source_kind
 from langchain_gravix_vision.profiles import DEFAULT_MODEL
 from langchain_gravix_vision.tools import (
     DescribeImageTool,
+    Detections,
     ExtractedText,
     ExtractTextTool,
+    LocateObjectsTool,
     ReadChartTool,
     VisionTool,
 )
@@ -62,6 +66,7 @@ COMMANDS: dict[str, tuple[type[VisionTool], str]] = {
     "describe": (DescribeImageTool, "Describe images or answer a question about them."),
     "chart": (ReadChartTool, "Extract the data behind charts."),
     "text": (ExtractTextTool, "Transcribe the text in images (OCR)."),
+    "locate": (LocateObjectsTool, "Find objects: boxes in each image's own pixels."),
 }
 EXAMPLES = {
     "describe": (
@@ -82,6 +87,11 @@ EXAMPLES = {
         "  gravix-vision text scans/ --output-format markdown --format markdown "
         "--output scans.md"
     ),
+    "locate": (
+        "examples:\n"
+        "  gravix-vision locate desk.jpg --query cup\n"
+        "  gravix-vision locate photos/ --query 'every person' --annotate boxes/"
+    ),
 }
 
 
@@ -101,6 +111,7 @@ class Record:
     model: str | None = None
     args: dict[str, Any] | None = None
     image_sha256: str | None = None
+    annotated: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict (no None fields)."""
@@ -233,6 +244,16 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument(
                 "--language", help="expected language of the text, e.g. 'de'"
             )
+        if name == "locate":
+            sub.add_argument("--query", required=True, help="what to find, e.g. 'cup'")
+            sub.add_argument(
+                "--max-objects", type=int, default=20, help="most objects per image"
+            )
+            sub.add_argument(
+                "--annotate",
+                metavar="DIR",
+                help="also save each local image with its boxes drawn, as DIR/*.png",
+            )
         sub.set_defaults(tool_class=tool_class)
     mcp_server.add_parser(subparsers)  # gravix-vision mcp: see mcp_server.py
     return parser
@@ -267,7 +288,26 @@ def task_args(args: argparse.Namespace) -> dict[str, Any]:
         task["output_format"] = args.output_format
         if args.language:
             task["language_hint"] = args.language
+    if args.command == "locate":
+        task["query"] = args.query
+        task["max_objects"] = args.max_objects
     return task
+
+
+def save_annotated(source: str, record: Record, folder: str) -> str | None:
+    """Draw ``record``'s boxes on the local image ``source``; return the file written.
+
+    URLs are not annotated (their bytes are not kept). The name is the image's
+    stem plus a short hash of its path, so same-named images do not collide.
+    """
+    if record.result is None or source_kind(source) != "path":
+        return None
+    found = Detections.model_validate(record.result)
+    digest = hashlib.sha256(source.encode()).hexdigest()[:8]
+    target = Path(folder) / f"{Path(source).stem}-{digest}.png"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    annotate(source, found).save(target)
+    return str(target)
 
 
 def image_sha256(source: str) -> str:
@@ -489,6 +529,10 @@ async def run(args: argparse.Namespace, stream: IO[str]) -> Summary:
     async def worker(index: int, source: str, stub: Record) -> None:
         async with gate:
             record = await run_one(tool, source, task, config)
+            if getattr(args, "annotate", None) and record.status == "ok":
+                record.annotated = await asyncio.to_thread(
+                    save_annotated, source, record, args.annotate
+                )
         record.command, record.model = stub.command, stub.model
         record.args, record.image_sha256 = stub.args, stub.image_sha256
         writer.write(record, index)

@@ -130,6 +130,17 @@ images as data URLs, and use function calling rather than a JSON schema the
 server may not enforce."""
 
 
+GroundingConvention = Literal["absolute", "normalized_1000"]
+"""How a model writes box and point coordinates: ``"absolute"`` pixels of the
+image it was sent (Qwen2.5-VL), or ``"normalized_1000"`` (0-1000 on each axis,
+later Qwen-VL generations)."""
+
+_GROUNDING: dict[str, GroundingConvention] = {
+    "qwen2.5vl:7b": "absolute",
+    "qwen/qwen-2.5-vl-7b-instruct": "absolute",
+}
+"""Models that can point at things (Gemma 3 cannot: no entry)."""
+
 DEFAULT_MODEL = "qwen2.5vl:7b"
 """The model ``ChatGravixVision``, the tools and the CLI use unless told otherwise."""
 
@@ -177,6 +188,16 @@ def get_image_resolution(
     if override:
         return {**_RESOLUTIONS.get(_key(model), DEFAULT_RESOLUTION), **override}
     return dict(_RESOLUTIONS.get(_key(model), DEFAULT_RESOLUTION))  # type: ignore[return-value]
+
+
+def get_grounding(model: str) -> GroundingConvention | None:
+    """Return how ``model`` writes box coordinates, or ``None`` if it cannot ground.
+
+    Example:
+        >>> get_grounding("qwen2.5vl:7b"), get_grounding("gemma3:12b")
+        ('absolute', None)
+    """
+    return _GROUNDING.get(_key(model))
 
 
 def image_prompt_tokens(width: int, height: int, resolution: ImageResolution) -> int:

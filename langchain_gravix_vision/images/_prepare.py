@@ -44,6 +44,8 @@ class PreparedImage:
         sent_size: ``(width, height)`` of ``data``.
         source_bytes: Size of the source bytes (0 for in-memory PIL images).
         frames: Frames or pages in the source; only frame 0 is sent.
+        orientation: The EXIF orientation (1-8) applied to the source pixels;
+            ``original_size`` and coordinates are those after it.
 
     Example:
         >>> img = PreparedImage(b"\xff\xd8", "image/jpeg", "JPEG", (200, 100),
@@ -61,6 +63,7 @@ class PreparedImage:
     sent_size: tuple[int, int]
     source_bytes: int
     frames: int = 1
+    orientation: int = 1
 
     @property
     def sent_bytes(self) -> int:
@@ -207,6 +210,7 @@ def prepare_image(
         sent_size=target,
         source_bytes=len(raw.data) if raw.data is not None else 0,
         frames=frames,
+        orientation=orientation,
     )
 
 

@@ -108,7 +108,8 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
     A subclass sets ``name``, ``description``, ``args_schema`` (``ArgsT``),
     ``result_schema`` (``ResultT``), ``system_prompt`` and :meth:`user_prompt`;
     when the model is asked for another shape (``answer_schema``), :meth:`finish`
-    turns the answer into ``ResultT``.
+    turns the answer into ``ResultT`` (:meth:`finish_image` when that needs the
+    image as sent; :meth:`with_schema` changes how the answer is asked for and read).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -150,6 +151,18 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
     def finish(self, answer: BaseModel, args: ArgsT) -> ResultT:
         """Turn the validated answer into the result (default: it is the result)."""
         return cast(ResultT, answer)
+
+    def finish_image(
+        self, answer: BaseModel, args: ArgsT, image: PreparedImage
+    ) -> ResultT:
+        """:meth:`finish`, for a result that needs the image as sent (its sizes)."""
+        return self.finish(answer, args)
+
+    def with_schema(self, model: BaseChatModel) -> Runnable:
+        """``model`` asked for this tool's answer: ``{"raw", "parsed", ...}`` out."""
+        return model.with_structured_output(
+            self.answer_schema or self.result_schema, include_raw=True
+        )
 
     # ------------------------------------------------------------ preparation
 
@@ -202,9 +215,7 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
             if "temperature" in fields and self.temperature is not None:
                 update["temperature"] = self.temperature
             model = llm.model_copy(update=update) if update else llm
-            self._runnables[key] = model.with_structured_output(
-                self.answer_schema or self.result_schema, include_raw=True
-            )
+            self._runnables[key] = self.with_schema(model)
         return self._runnables[key]
 
     # ------------------------------------------------------------ retry policy
@@ -249,10 +260,12 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
         repair.append(HumanMessage(REPAIR_PROMPT.format(error=note)))
         return _Attempt(first.budget, repair, "repair")
 
-    def _result(self, step: BaseModel | _Attempt, args: ArgsT) -> tuple[str, ResultT]:
+    def _result(
+        self, step: BaseModel | _Attempt, args: ArgsT, image: PreparedImage
+    ) -> tuple[str, ResultT]:
         if isinstance(step, _Attempt):  # _next raises first; kept for the type
             raise ModelOutputError("The vision model's output was unusable.")
-        result = self.finish(step, args)
+        result = self.finish_image(step, args, image)
         dumped = result.model_dump_json()
         secrets = [s for s in self._secrets() if s in dumped]
         if secrets:  # the model echoed the key: never pass it on
@@ -273,18 +286,20 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
             return _as_output(exc)
 
     def _flow(self, args: ArgsT, config: RunnableConfig) -> tuple[str, ResultT]:
-        first = self._first(self._prepare(args), args)
+        image = self._prepare(args)
+        first = self._first(image, args)
         step = self._next(first, self._call(first, config), first)
         if isinstance(step, _Attempt):
             step = self._next(step, self._call(step, config), first)
-        return self._result(step, args)
+        return self._result(step, args, image)
 
     async def _aflow(self, args: ArgsT, config: RunnableConfig) -> tuple[str, ResultT]:
-        first = self._first(await to_thread_cancellable(self._prepare, args), args)
+        image = await to_thread_cancellable(self._prepare, args)
+        first = self._first(image, args)
         step = self._next(first, await self._acall(first, config), first)
         if isinstance(step, _Attempt):
             step = self._next(step, await self._acall(step, config), first)
-        return self._result(step, args)
+        return self._result(step, args, image)
 
     # ------------------------------------------------------------ BaseTool
 

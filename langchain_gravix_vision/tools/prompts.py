@@ -16,6 +16,7 @@ from __future__ import annotations
 from langchain_gravix_vision.tools.schemas import (
     DescribeImageArgs,
     ExtractTextArgs,
+    LocateObjectsArgs,
     ReadChartArgs,
 )
 
@@ -41,6 +42,14 @@ TEXT_SYSTEM = (
     "You are an OCR engine. Transcribe all text in the image verbatim, in natural "
     "reading order, keeping line breaks. Do not summarise, translate, correct or "
     "add anything. If there is no text, return an empty string. " + UNTRUSTED_TEXT_RULE
+)
+
+LOCATE_SYSTEM = (
+    "You locate objects in images. For each object asked for, give its bounding "
+    "box as bbox_2d [x1, y1, x2, y2] (left, top, right, bottom) in pixel "
+    "coordinates of the image as you see it, and a short label. Report only "
+    "objects that are visible; return an empty list if there are none. "
+    + UNTRUSTED_TEXT_RULE
 )
 
 REPAIR_PROMPT = (
@@ -86,3 +95,12 @@ def text_prompt(args: ExtractTextArgs) -> str:
     if args.language_hint:
         prompt += f" The text is probably in {args.language_hint}."
     return prompt
+
+
+def locate_prompt(args: LocateObjectsArgs) -> str:
+    """User prompt for ``locate_objects`` (Qwen-VL's grounding wording)."""
+    return (
+        f"Locate every instance of the following in the image: {args.query}. "
+        "Output their bbox coordinates and labels in JSON format, at most "
+        f"{args.max_objects} objects."
+    )

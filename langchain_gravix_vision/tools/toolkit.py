@@ -1,4 +1,4 @@
-"""GravixVisionToolkit: the three vision tools sharing one model and one policy."""
+"""GravixVisionToolkit: the four vision tools sharing one model and one policy."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from pydantic import ConfigDict, Field
 from langchain_gravix_vision.images import ImagePolicy
 from langchain_gravix_vision.tools.chart import ReadChartTool
 from langchain_gravix_vision.tools.describe import DescribeImageTool
+from langchain_gravix_vision.tools.locate import LocateObjectsTool
 from langchain_gravix_vision.tools.text import ExtractTextTool
 
 
 class GravixVisionToolkit(BaseToolkit):
-    """``describe_image``, ``read_chart`` and ``extract_text`` for an agent.
+    """``describe_image``, ``read_chart``, ``extract_text`` and ``locate_objects``.
 
     Example:
         .. code-block:: python
@@ -27,14 +28,19 @@ class GravixVisionToolkit(BaseToolkit):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     llm: BaseChatModel | None = None
-    """Vision model for all three tools (default: from the environment)."""
+    """Vision model for all four tools (default: from the environment)."""
 
     image_policy: ImagePolicy = Field(default_factory=ImagePolicy)
-    """Image policy for all three tools."""
+    """Image policy for all four tools."""
 
     def get_tools(self) -> list[BaseTool]:
-        """Return the three tools, configured alike."""
+        """Return the four tools, configured alike."""
         return [
             tool_class(llm=self.llm, image_policy=self.image_policy)
-            for tool_class in (DescribeImageTool, ReadChartTool, ExtractTextTool)
+            for tool_class in (
+                DescribeImageTool,
+                ReadChartTool,
+                ExtractTextTool,
+                LocateObjectsTool,
+            )
         ]

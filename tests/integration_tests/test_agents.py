@@ -14,7 +14,15 @@ from langchain.agents import create_agent
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from langchain_gravix_vision import ChatGravixVision, GravixVisionToolkit
-from tests.scripted_answers import GROUND_TRUTH, chart, description, json_reply, text
+from tests.scripted_answers import (
+    GROUND_TRUTH,
+    PHOTO_BOXES,
+    chart,
+    description,
+    json_reply,
+    photo_located,
+    text,
+)
 from tests.stand_in import Reply
 
 pytestmark = pytest.mark.vcr
@@ -86,6 +94,36 @@ def test_agent_reads_a_document(script: Callable[..., None]) -> None:
     assert tool_message.status == "success"
     assert tool_message.artifact.untrusted is True
     assert "9.70" in messages[-1].text
+
+
+def test_agent_locates_objects_in_original_pixels(
+    script: Callable[..., None],
+) -> None:
+    path = "tests/data/photos/coffee.png"
+    script(
+        Reply(
+            tool_calls=[
+                {
+                    "name": "locate_objects",
+                    "arguments": {"image": path, "query": "cup"},
+                }
+            ]
+        ),
+        json_reply(photo_located("coffee.png", "cup")),
+        Reply(content="The cup is in the middle of the photo, on a saucer."),
+    )
+    messages = _run(f"Where is the cup in {path}?")
+    (tool_message,) = _tool_messages(messages, "locate_objects")
+    assert tool_message.status == "success"
+    found = tool_message.artifact
+    assert found.original_size == (600, 400)
+    (cup,) = [d for d in found.objects if d.label == "cup"]
+    expected = PHOTO_BOXES["coffee.png"]["cup"]
+    assert cup.box == pytest.approx(expected, abs=3)  # the photo's own pixels
+    # The agent is told the boxes in the photo's pixels, not the sent image's.
+    assert ",".join(f"{v:.0f}" for v in cup.box) in tool_message.content
+    assert isinstance(messages[-1], AIMessage)
+    assert not messages[-1].tool_calls
 
 
 def test_agent_sees_tool_errors_and_finishes(script: Callable[..., None]) -> None:

@@ -7,7 +7,7 @@ within 5%, character error rate, keywords), never canned wording.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -18,19 +18,26 @@ from langchain_gravix_vision import (
     ChartData,
     ChatGravixVision,
     DescribeImageTool,
+    Detections,
     ExtractedText,
     ExtractTextTool,
     ImageDescription,
+    LocateObjectsTool,
     ReadChartTool,
 )
+from tests.integration_tests.test_locate_mapping import iou
 from tests.scripted_answers import (
     GROUND_TRUTH,
+    PHOTO_BOXES,
     chart,
     description,
     json_reply,
+    locate_responder,
     markdown_table,
+    photo_located,
     text,
 )
+from tests.stand_in import StandInServer
 
 pytestmark = pytest.mark.vcr
 
@@ -216,6 +223,26 @@ async def test_tools_async(script: Callable[..., None]) -> None:
     assert cer(reference, message.artifact.text) <= 0.05
 
 
+# ------------------------------------------------------------------ locate
+
+
+def test_locate_objects_boxes_land_on_the_photo(script: Callable[..., None]) -> None:
+    """Contract: the model's boxes (in sent pixels) map onto the original photo."""
+    script(json_reply(photo_located("coffee.png")))
+    message = _call(
+        LocateObjectsTool(llm=_llm()),
+        {"image": "tests/data/photos/coffee.png", "query": "cup, saucer and spoon"},
+    )
+    found = message.artifact
+    assert isinstance(found, Detections)
+    assert found.original_size == (600, 400)
+    assert found.sent_size != found.original_size  # the mapping is not the identity
+    by_label = {d.label: d for d in found.objects}
+    for label, truth in PHOTO_BOXES["coffee.png"].items():
+        assert iou(by_label[label].box, truth) >= 0.9, label
+    assert message.content.startswith("3 found")
+
+
 # ------------------------------------------------------------------ standard
 
 
@@ -253,3 +280,21 @@ class TestExtractTextToolIntegration(_Standard):
     @property
     def tool_invoke_params_example(self) -> dict:
         return {"image_path": "tests/data/text/receipt.png"}
+
+
+class TestLocateObjectsToolIntegration(_Standard):
+    @pytest.fixture(autouse=True)
+    def _answer_in_sent_pixels(self, stand_in: StandInServer | None) -> Iterator[None]:
+        if stand_in is not None:
+            stand_in.script(locate_responder)
+        yield
+        if stand_in is not None:
+            stand_in.script(None)
+
+    @property
+    def tool_constructor(self) -> type[LocateObjectsTool]:
+        return LocateObjectsTool
+
+    @property
+    def tool_invoke_params_example(self) -> dict:
+        return {"image": "tests/data/photos/coffee.png", "query": "cup"}

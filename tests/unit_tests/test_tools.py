@@ -192,7 +192,7 @@ def test_tool_calls_from_other_llms_execute(wire: Wire, image_file: str) -> None
 
 def test_tool_names_are_exact() -> None:
     names = [t.name for t in GravixVisionToolkit().get_tools()]
-    assert names == ["describe_image", "read_chart", "extract_text"]
+    assert names == ["describe_image", "read_chart", "extract_text", "locate_objects"]
 
 
 @pytest.mark.parametrize(
