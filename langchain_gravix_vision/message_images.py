@@ -26,6 +26,7 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, ToolMessage
 
+from langchain_gravix_vision.documents.pdf import is_pdf, prepare_pdf_pages
 from langchain_gravix_vision.errors import ImageTooLarge, UnsupportedImageFormat
 from langchain_gravix_vision.images import (
     BlockSource,
@@ -33,6 +34,7 @@ from langchain_gravix_vision.images import (
     check_url,
     is_file_block,
     is_image_block,
+    parse_file_block,
     parse_image_block,
     prepare_image,
     read_block,
@@ -125,14 +127,33 @@ def _convert_content(
             converted.append(wire)
             images.append(wire)
         elif is_file_block(block):
-            # The chat endpoint takes text and images only (Ollama answers 400).
-            raise UnsupportedImageFormat(
-                "file blocks other than images are not supported by the chat"
-                " endpoint; send images (render document pages as images)"
-            )
+            pages = _pdf_page_blocks(block, policy, resolution)
+            converted.extend(pages)
+            images.extend(pages)
         else:
             converted.append(block)
     return converted, images
+
+
+def _pdf_page_blocks(
+    block: dict[str, Any],
+    policy: ImagePolicy | None,
+    resolution: ImageResolution | None,
+) -> list[dict[str, Any]]:
+    """A PDF ``file`` block as one ``image_url`` part per page (up to the cap).
+
+    The chat endpoint takes text and images only (Ollama answers 400 to
+    files), so pages are rendered at the model's size; other files are refused.
+    """
+    if policy is not None:
+        raw = read_block(parse_file_block(block), policy)
+        if raw.data is not None and is_pdf(raw.data):
+            pages = prepare_pdf_pages(raw, policy=policy, resolution=resolution)
+            return [page.to_content_block() for page in pages]
+    raise UnsupportedImageFormat(
+        "file blocks other than images and PDFs are not supported by the chat"
+        " endpoint (PDFs need image preprocessing on); send images"
+    )
 
 
 def prepare_messages(
