@@ -9,7 +9,12 @@ Example:
 
 from langchain_gravix_vision._version import __version__
 from langchain_gravix_vision.chat_models import ChatGravixVision
+from langchain_gravix_vision.documents.loader import (
+    GravixVisionLoader,
+    GravixVisionParser,
+)
 from langchain_gravix_vision.errors import (
+    EncryptedDocumentError,
     EndpointNotFoundError,
     GravixVisionError,
     ImageError,
@@ -17,7 +22,9 @@ from langchain_gravix_vision.errors import (
     ImageSourceNotAllowed,
     ImageTooLarge,
     IncompleteResponseError,
+    InvalidDocumentError,
     InvalidImageData,
+    InvalidPageRange,
     ModelNotFoundError,
     ModelOutputError,
     ModelResponseError,
@@ -40,10 +47,13 @@ __all__ = [
     "ChartData",
     "ChatGravixVision",
     "DescribeImageTool",
+    "EncryptedDocumentError",
     "EndpointNotFoundError",
     "ExtractTextTool",
     "ExtractedText",
     "GravixVisionError",
+    "GravixVisionLoader",
+    "GravixVisionParser",
     "GravixVisionToolkit",
     "ImageDescription",
     "ImageError",
@@ -53,7 +63,9 @@ __all__ = [
     "ImageSourceNotAllowed",
     "ImageTooLarge",
     "IncompleteResponseError",
+    "InvalidDocumentError",
     "InvalidImageData",
+    "InvalidPageRange",
     "ModelNotFoundError",
     "ModelOutputError",
     "ModelResponseError",
