@@ -14,6 +14,7 @@ Examples:
     gravix-vision describe photos/ --format jsonl --output out.jsonl
     gravix-vision chart chart.png --question "Which year was highest?"
     gravix-vision text scans/ --output-format markdown --format markdown
+    gravix-vision text report.pdf --pages 1-5
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ from langchain_gravix_vision.tools import (
 
 IMAGE_SUFFIXES = {
     ".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff", ".bmp",
-    ".heic", ".heif", ".avif",
+    ".heic", ".heif", ".avif", ".pdf",
 }  # fmt: skip
 COMMANDS: dict[str, tuple[type[VisionTool], str]] = {
     "describe": (DescribeImageTool, "Describe images or answer a question about them."),
@@ -214,6 +215,11 @@ def build_parser() -> argparse.ArgumentParser:
             action="store_true",
             help="no progress bar on stderr",
         )
+        sub.add_argument(
+            "--pages",
+            help="PDF pages, e.g. '1-5,8' (describe/chart: one page, default 1;"
+            " text: default all, up to the policy's cap)",
+        )
         if name in ("describe", "chart"):
             sub.add_argument("--question", help="a question to answer from the image")
         if name == "describe":
@@ -232,6 +238,11 @@ def build_parser() -> argparse.ArgumentParser:
             )
             sub.add_argument(
                 "--language", help="expected language of the text, e.g. 'de'"
+            )
+            sub.add_argument(
+                "--force-ocr",
+                action="store_true",
+                help="read PDF pages with the model even where they have a text layer",
             )
         sub.set_defaults(tool_class=tool_class)
     mcp_server.add_parser(subparsers)  # gravix-vision mcp: see mcp_server.py
@@ -261,12 +272,16 @@ def task_args(args: argparse.Namespace) -> dict[str, Any]:
     task: dict[str, Any] = {}
     if getattr(args, "question", None):
         task["question"] = args.question
+    if getattr(args, "pages", None):
+        task["pages"] = args.pages
     if args.command == "describe":
         task["detail_level"] = args.detail_level
     if args.command == "text":
         task["output_format"] = args.output_format
         if args.language:
             task["language_hint"] = args.language
+        if args.force_ocr:
+            task["force_ocr"] = True
     return task
 
 
