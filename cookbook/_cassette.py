@@ -96,6 +96,20 @@ def scripted_replies(notebook: str) -> list[Any]:
         ]
     if notebook == "05_tools_for_other_llms":
         return [json_reply(chart(charts["bar_sales"]))]
+    if notebook == "06_pdfs_to_documents":  # the scan's two pages, then the answer
+        invoice = (
+            "INVOICE 2024-117\nCustomer: Northwind Traders\n"
+            "Consulting, 10 days: 1,000.00 EUR\nTravel: 250.00 EUR\n"
+            "Total due: 1,250.00 EUR\nPayment within 30 days."
+        )
+        return [
+            json_reply(text(invoice)),
+            json_reply(text("Revenue (million USD): 2021 12, 2022 31, 2023 24")),
+            Reply(
+                content="The total is 1,250.00 EUR (scan.pdf, p1), due within"
+                " 30 days (scan.pdf, p1; report.pdf, p1)."
+            ),
+        ]
     return []
 
 
