@@ -31,10 +31,11 @@ from langchain_core.document_loaders import BaseBlobParser, BaseLoader
 from langchain_core.document_loaders.blob_loaders import Blob
 from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel
+from langchain_core.runnables import RunnableConfig
 
 from langchain_gravix_vision._text import short
 from langchain_gravix_vision.documents.pages import select_pages
-from langchain_gravix_vision.documents.pdf import PdfFile, has_real_text, is_pdf
+from langchain_gravix_vision.documents.pdf import PdfFile, is_pdf
 from langchain_gravix_vision.errors import ImageTooLarge
 from langchain_gravix_vision.images import ImagePolicy, RawImage, read_bytes
 from langchain_gravix_vision.tools.schemas import ExtractTextArgs
@@ -42,7 +43,6 @@ from langchain_gravix_vision.tools.text import ExtractTextTool
 
 SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff")
 """File types a folder is scanned for."""
-Method = Literal["text_layer", "vision"]
 
 
 class GravixVisionParser(BaseBlobParser):
@@ -93,44 +93,29 @@ class GravixVisionParser(BaseBlobParser):
         )
         return str(name or "")
 
-    def _meta(self, source: str, page: int, total: int, method: Method) -> dict:
-        return {
-            "source": source,
-            "page": page,
-            "total_pages": total,
-            "method": method,
-            "model": self._model_name() if method == "vision" else None,
-            "tokens": 0,
-        }
-
     def _read_page(
         self, raw: RawImage, pdf: PdfFile | None, page: int, args: ExtractTextArgs
     ) -> Document:
         """One page as a Document; a failure is recorded, not raised."""
-        total = pdf.page_count if pdf is not None else 1
-        meta = self._meta(args.image, page, total, "vision")
-        try:
-            if pdf is not None and not self.force_ocr:
-                text = pdf.text(page)
-                if has_real_text(text):
-                    meta = self._meta(args.image, page, total, "text_layer")
-                    return Document(page_content=text, metadata=meta)
-            image = (
-                pdf.prepare(page, self.tool._resolution())
-                if pdf is not None
-                else self.tool._prepare_raw(
-                    raw, args.model_copy(update={"pages": None})
-                )
+        usage = UsageMetadataCallbackHandler()
+        config: RunnableConfig = {"callbacks": [usage]}
+        if pdf is not None:
+            read, _ = self.tool._page(pdf, page, args, config)
+        else:
+            read = self.tool._image_page(
+                raw, args.model_copy(update={"pages": None}), config
             )
-            usage = UsageMetadataCallbackHandler()
-            result = self.tool._answer(image, args, {"callbacks": [usage]})
-            meta["tokens"] = sum(
-                u["total_tokens"] for u in usage.usage_metadata.values()
-            )
-            return Document(page_content=result.text, metadata=meta)
-        except Exception as exc:  # one page failing keeps the others
-            meta["error"] = str(self.tool._failure(exc))
-            return Document(page_content="", metadata=meta)
+        metadata: dict[str, Any] = {
+            "source": args.image,
+            "page": read.page,
+            "total_pages": pdf.page_count if pdf is not None else 1,
+            "method": read.method,
+            "model": self._model_name() if read.method == "vision" else None,
+            "tokens": sum(u["total_tokens"] for u in usage.usage_metadata.values()),
+        }
+        if read.error is not None:
+            metadata["error"] = read.error
+        return Document(page_content=read.text, metadata=metadata)
 
     def _jobs(self, blob: Blob) -> tuple[list[Callable[[], Document]], PdfFile | None]:
         """The page reads of one blob (and the open PDF to close afterwards)."""

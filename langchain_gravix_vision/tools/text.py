@@ -18,7 +18,7 @@ from langchain_gravix_vision.documents.pdf import (
     is_pdf,
     open_pdf,
 )
-from langchain_gravix_vision.images import to_thread_cancellable
+from langchain_gravix_vision.images import RawImage, to_thread_cancellable
 from langchain_gravix_vision.tools.base import VisionTool
 from langchain_gravix_vision.tools.prompts import TEXT_SYSTEM, text_prompt
 from langchain_gravix_vision.tools.schemas import (
@@ -101,6 +101,16 @@ class ExtractTextTool(VisionTool[ExtractTextArgs, ExtractedText]):
             return PageText(page=page, method="vision", text=result.text), result
         except Exception as exc:  # one page failing keeps the others
             return self._failed(page, exc), None
+
+    def _image_page(
+        self, raw: RawImage, args: ExtractTextArgs, config: RunnableConfig
+    ) -> PageText:
+        """An image read as page 1 (the loader's non-PDF files)."""
+        try:
+            result = self._answer(self._prepare_raw(raw, args), args, config)
+            return PageText(page=1, method="vision", text=result.text)
+        except Exception as exc:  # reported on the page, like a PDF page
+            return self._failed(1, exc)
 
     def _failed(self, page: int, exc: Exception) -> PageText:
         return PageText(page=page, method="vision", error=str(self._failure(exc)))

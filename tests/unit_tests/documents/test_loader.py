@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,20 +19,6 @@ from langchain_gravix_vision import (
 )
 from tests.stand_in import StandInServer
 from tests.unit_tests.documents import pdfs
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[StandInServer]:
-    with StandInServer(ollama="2025") as running:
-        yield running
-
-
-@pytest.fixture
-def llm(server: StandInServer) -> ChatGravixVision:
-    server.reset()
-    return ChatGravixVision(
-        model="gemma3:12b", base_url=server.base_url, api_key="sk-fake", max_retries=0
-    )
 
 
 @pytest.fixture
@@ -74,7 +59,7 @@ def test_a_folder_gives_one_document_per_page_in_order(
     assert docs[0].metadata["tokens"] == 0
     assert docs[0].metadata["model"] is None
     vision = docs[2].metadata
-    assert vision["model"] == "gemma3:12b"
+    assert vision["model"] == "qwen2.5vl:7b"
     assert vision["tokens"] > 0
     assert vision["total_pages"] == 3
     assert "error" not in vision

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,20 +22,6 @@ from langchain_gravix_vision import (
 )
 from tests.stand_in import StandInServer
 from tests.unit_tests.documents import pdfs
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[StandInServer]:
-    with StandInServer(ollama="2025") as running:
-        yield running
-
-
-@pytest.fixture
-def llm(server: StandInServer) -> ChatGravixVision:
-    server.reset()
-    return ChatGravixVision(
-        model="qwen2.5vl:7b", base_url=server.base_url, api_key="sk-fake", max_retries=0
-    )
 
 
 @pytest.fixture
