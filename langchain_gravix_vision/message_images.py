@@ -178,7 +178,7 @@ def prepare_messages(
         _check_image_count(messages, policy)
     out: list[BaseMessage] = []
     pending: list[dict[str, Any]] = []
-    sent = 0
+    sent = count = 0
     for message in messages:
         if pending and not isinstance(message, ToolMessage):
             out.append(_tool_images_message(pending))
@@ -187,6 +187,8 @@ def prepare_messages(
         if policy is not None and images:
             sent += sum(len(image["image_url"]["url"]) for image in images)
             _check_request_bytes(sent, policy)
+            count += len(images)
+            _check_image_count(messages, policy, count)
         if isinstance(message, ToolMessage) and images:
             text = [b for b in content if not (isinstance(b, dict) and b in images)]
             text.append({"type": "text", "text": TOOL_IMAGE_NOTE})
@@ -201,14 +203,18 @@ def prepare_messages(
     return out
 
 
-def _check_image_count(messages: Sequence[BaseMessage], policy: ImagePolicy) -> None:
-    count = sum(
-        1
-        for message in messages
-        if isinstance(message.content, list)
-        for block in message.content
-        if is_image_block(block)
-    )
+def _check_image_count(
+    messages: Sequence[BaseMessage], policy: ImagePolicy, count: int | None = None
+) -> None:
+    """Refuse more than ``max_images`` images (``count``: PDF pages included)."""
+    if count is None:
+        count = sum(
+            1
+            for message in messages
+            if isinstance(message.content, list)
+            for block in message.content
+            if is_image_block(block)
+        )
     if count > policy.max_images:
         raise ImageTooLarge(
             f"the request carries {count} images; the limit is {policy.max_images}"

@@ -186,3 +186,18 @@ def test_extracted_text_round_trips() -> None:
         pages=[{"page": 1, "method": "text_layer", "text": "a"}],  # type: ignore[list-item]
     )
     assert ExtractedText.model_validate(result.model_dump()) == result
+
+
+def test_pdf_pages_count_towards_max_images(server: StandInServer) -> None:
+    from langchain_gravix_vision import ImagePolicy, ImageTooLarge
+
+    llm = ChatGravixVision(
+        base_url=server.base_url,
+        api_key="sk-fake",
+        max_retries=0,
+        image_policy=ImagePolicy(max_images=2),
+    )
+    data = base64.b64encode(pdfs.text_pdf(3)).decode()
+    block = {"type": "file", "base64": data, "mime_type": "application/pdf"}
+    with pytest.raises(ImageTooLarge, match="max_images"):
+        llm.invoke([HumanMessage([block])])
