@@ -356,17 +356,27 @@ class Progress:
 
     def __init__(self, total: int, enabled: bool) -> None:
         self.total, self.count, self.enabled = total, 0, enabled and total > 1
+        self.pages = 0
 
     def step(self) -> None:
-        """Advance by one image."""
+        """Advance by one image (or document)."""
         self.count += 1
+        self._draw()
+        if self.enabled and self.count == self.total:
+            sys.stderr.write("\n")
+
+    def page(self, _page: object = None) -> None:
+        """Count one more PDF page read (the bar shows pages as they finish)."""
+        self.pages += 1
+        self._draw()
+
+    def _draw(self) -> None:
         if self.enabled:
             filled = int(30 * self.count / self.total)
             bar = "#" * filled + "." * (30 - filled)
-            sys.stderr.write(f"\r[{bar}] {self.count}/{self.total}")
+            pages = f", pages read: {self.pages}" if self.pages else ""
+            sys.stderr.write(f"\r[{bar}] {self.count}/{self.total}{pages}")
             sys.stderr.flush()
-            if self.count == self.total:
-                sys.stderr.write("\n")
 
 
 class Writer:
@@ -499,6 +509,8 @@ async def run(args: argparse.Namespace, stream: IO[str]) -> Summary:
         and sys.stderr.isatty()
         and not results_on_terminal,
     )
+    if isinstance(tool, ExtractTextTool):
+        tool.on_page = progress.page
     gate = asyncio.Semaphore(max(1, args.concurrency))
 
     async def worker(index: int, source: str, stub: Record) -> None:

@@ -7,6 +7,8 @@ call); only pages without one (scans) go to the vision model, unless
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import ToolException
 from pydantic import BaseModel
@@ -54,6 +56,8 @@ class ExtractTextTool(VisionTool[ExtractTextArgs, ExtractedText]):
     system_prompt = TEXT_SYSTEM
     temperature: float | None = 0.0
     max_tokens: int = 2048
+    on_page: Callable[[PageText], None] | None = None
+    """Called with each PDF page as soon as it is read (progress reporting)."""
 
     def user_prompt(self, args: ExtractTextArgs) -> str:
         """Prompt from ``output_format`` and ``language_hint``."""
@@ -79,6 +83,23 @@ class ExtractTextTool(VisionTool[ExtractTextArgs, ExtractedText]):
     def _page(
         self, pdf: PdfFile, page: int, args: ExtractTextArgs, config: RunnableConfig
     ) -> tuple[PageText, ExtractedText | None]:
+        return self._report(self._read_page(pdf, page, args, config))
+
+    async def _apage(
+        self, pdf: PdfFile, page: int, args: ExtractTextArgs, config: RunnableConfig
+    ) -> tuple[PageText, ExtractedText | None]:
+        return self._report(await self._aread_page(pdf, page, args, config))
+
+    def _report(
+        self, done: tuple[PageText, ExtractedText | None]
+    ) -> tuple[PageText, ExtractedText | None]:
+        if self.on_page is not None:
+            self.on_page(done[0])
+        return done
+
+    def _read_page(
+        self, pdf: PdfFile, page: int, args: ExtractTextArgs, config: RunnableConfig
+    ) -> tuple[PageText, ExtractedText | None]:
         try:
             text = self._layer(pdf, page, args)
             if text is not None:
@@ -89,7 +110,7 @@ class ExtractTextTool(VisionTool[ExtractTextArgs, ExtractedText]):
         except Exception as exc:  # one page failing keeps the others
             return self._failed(page, exc), None
 
-    async def _apage(
+    async def _aread_page(
         self, pdf: PdfFile, page: int, args: ExtractTextArgs, config: RunnableConfig
     ) -> tuple[PageText, ExtractedText | None]:
         try:

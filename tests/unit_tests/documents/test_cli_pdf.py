@@ -66,3 +66,15 @@ def test_bad_pages_are_a_failed_record(
     (record,) = _records(capsys.readouterr().out)
     assert code == 1
     assert record["error"].startswith("invalid_pages")
+
+
+def test_progress_counts_pages_as_they_finish(
+    server: StandInServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    progress = cli.Progress(2, enabled=True)
+    tool = cli.ExtractTextTool(on_page=progress.page)
+    tool.invoke({"image": "docs/report.pdf", "pages": "1-3"})
+    progress.step()
+    err = capsys.readouterr().err
+    assert "pages read: 3" in err
+    assert "1/2, pages read: 3" in err
