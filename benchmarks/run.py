@@ -25,6 +25,7 @@ if str(ROOT) not in sys.path:  # `python benchmarks/run.py` puts benchmarks/ fir
 from benchmarks import (  # noqa: E402
     client,
     concurrency,
+    documents,
     memory,
     report,
     throughput,
@@ -38,6 +39,7 @@ SECTIONS = {
     "3": client.run,
     "4": concurrency.run,
     "5": memory.run,
+    "6": documents.run,
 }
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 

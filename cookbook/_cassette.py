@@ -110,6 +110,20 @@ def scripted_replies(notebook: str) -> list[Any]:
     if notebook == "06_locate_objects":
         # Then the synthetic picture: found in the sent pixels (locate_responder).
         return [json_reply(photo_located("coffee.png"))]
+    if notebook == "07_pdfs_to_documents":  # the scan's two pages, then the answer
+        invoice = (
+            "INVOICE 2024-117\nCustomer: Northwind Traders\n"
+            "Consulting, 10 days: 1,000.00 EUR\nTravel: 250.00 EUR\n"
+            "Total due: 1,250.00 EUR\nPayment within 30 days."
+        )
+        return [
+            json_reply(text(invoice)),
+            json_reply(text("Revenue (million USD): 2021 12, 2022 31, 2023 24")),
+            Reply(
+                content="The total is 1,250.00 EUR (scan.pdf, p1), due within"
+                " 30 days (scan.pdf, p1; report.pdf, p1)."
+            ),
+        ]
     return []
 
 

@@ -10,7 +10,12 @@ Example:
 from langchain_gravix_vision._version import __version__
 from langchain_gravix_vision.annotate import annotate
 from langchain_gravix_vision.chat_models import ChatGravixVision
+from langchain_gravix_vision.documents.loader import (
+    GravixVisionLoader,
+    GravixVisionParser,
+)
 from langchain_gravix_vision.errors import (
+    EncryptedDocumentError,
     EndpointNotFoundError,
     GravixVisionError,
     ImageError,
@@ -18,7 +23,9 @@ from langchain_gravix_vision.errors import (
     ImageSourceNotAllowed,
     ImageTooLarge,
     IncompleteResponseError,
+    InvalidDocumentError,
     InvalidImageData,
+    InvalidPageRange,
     ModelNotFoundError,
     ModelOutputError,
     ModelResponseError,
@@ -46,10 +53,13 @@ __all__ = [
     "DescribeImageTool",
     "Detection",
     "Detections",
+    "EncryptedDocumentError",
     "EndpointNotFoundError",
     "ExtractTextTool",
     "ExtractedText",
     "GravixVisionError",
+    "GravixVisionLoader",
+    "GravixVisionParser",
     "GravixVisionToolkit",
     "ImageDescription",
     "ImageError",
@@ -59,7 +69,9 @@ __all__ = [
     "ImageSourceNotAllowed",
     "ImageTooLarge",
     "IncompleteResponseError",
+    "InvalidDocumentError",
     "InvalidImageData",
+    "InvalidPageRange",
     "LocateObjectsTool",
     "ModelNotFoundError",
     "ModelOutputError",

@@ -15,6 +15,7 @@ Examples:
     gravix-vision chart chart.png --question "Which year was highest?"
     gravix-vision text scans/ --output-format markdown --format markdown
     gravix-vision locate desk.jpg --query cup --annotate annotated/
+    gravix-vision text report.pdf --pages 1-5
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ from langchain_gravix_vision.tools import (
 
 IMAGE_SUFFIXES = {
     ".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff", ".bmp",
-    ".heic", ".heif", ".avif",
+    ".heic", ".heif", ".avif", ".pdf",
 }  # fmt: skip
 COMMANDS: dict[str, tuple[type[VisionTool], str]] = {
     "describe": (DescribeImageTool, "Describe images or answer a question about them."),
@@ -225,6 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
             action="store_true",
             help="no progress bar on stderr",
         )
+        sub.add_argument(
+            "--pages",
+            help="PDF pages, e.g. '1-5,8' (describe/chart: one page, default 1;"
+            " text: default all, up to the policy's cap)",
+        )
         if name in ("describe", "chart"):
             sub.add_argument("--question", help="a question to answer from the image")
         if name == "describe":
@@ -243,6 +249,11 @@ def build_parser() -> argparse.ArgumentParser:
             )
             sub.add_argument(
                 "--language", help="expected language of the text, e.g. 'de'"
+            )
+            sub.add_argument(
+                "--force-ocr",
+                action="store_true",
+                help="read PDF pages with the model even where they have a text layer",
             )
         if name == "locate":
             sub.add_argument("--query", required=True, help="what to find, e.g. 'cup'")
@@ -282,12 +293,16 @@ def task_args(args: argparse.Namespace) -> dict[str, Any]:
     task: dict[str, Any] = {}
     if getattr(args, "question", None):
         task["question"] = args.question
+    if getattr(args, "pages", None):
+        task["pages"] = args.pages
     if args.command == "describe":
         task["detail_level"] = args.detail_level
     if args.command == "text":
         task["output_format"] = args.output_format
         if args.language:
             task["language_hint"] = args.language
+        if args.force_ocr:
+            task["force_ocr"] = True
     if args.command == "locate":
         task["query"] = args.query
         task["max_objects"] = args.max_objects
@@ -381,17 +396,27 @@ class Progress:
 
     def __init__(self, total: int, enabled: bool) -> None:
         self.total, self.count, self.enabled = total, 0, enabled and total > 1
+        self.pages = 0
 
     def step(self) -> None:
-        """Advance by one image."""
+        """Advance by one image (or document)."""
         self.count += 1
+        self._draw()
+        if self.enabled and self.count == self.total:
+            sys.stderr.write("\n")
+
+    def page(self, _page: object = None) -> None:
+        """Count one more PDF page read (the bar shows pages as they finish)."""
+        self.pages += 1
+        self._draw()
+
+    def _draw(self) -> None:
         if self.enabled:
             filled = int(30 * self.count / self.total)
             bar = "#" * filled + "." * (30 - filled)
-            sys.stderr.write(f"\r[{bar}] {self.count}/{self.total}")
+            pages = f", pages read: {self.pages}" if self.pages else ""
+            sys.stderr.write(f"\r[{bar}] {self.count}/{self.total}{pages}")
             sys.stderr.flush()
-            if self.count == self.total:
-                sys.stderr.write("\n")
 
 
 class Writer:
@@ -524,6 +549,8 @@ async def run(args: argparse.Namespace, stream: IO[str]) -> Summary:
         and sys.stderr.isatty()
         and not results_on_terminal,
     )
+    if isinstance(tool, ExtractTextTool):
+        tool.on_page = progress.page
     gate = asyncio.Semaphore(max(1, args.concurrency))
 
     async def worker(index: int, source: str, stub: Record) -> None:

@@ -70,6 +70,24 @@ class InvalidImageData(ImageError):
     code = "invalid_image_data"
 
 
+class InvalidDocumentError(InvalidImageData):
+    """A PDF that cannot be read: corrupt, truncated or not really a PDF."""
+
+    code = "invalid_document"
+
+
+class EncryptedDocumentError(ImageError):
+    """A PDF protected by a password; decrypt it first (``qpdf --decrypt``)."""
+
+    code = "encrypted_document"
+
+
+class InvalidPageRange(ImageError):
+    """A page selection that does not parse or does not fit the document."""
+
+    code = "invalid_pages"
+
+
 class ImageFetchError(ImageError):
     """Downloading an image URL failed (network, HTTP status, timeout, redirects)."""
 
@@ -179,6 +197,7 @@ def server_message(exc: openai.APIStatusError) -> str:
 
 
 __all__ = [
+    "EncryptedDocumentError",
     "EndpointNotFoundError",
     "GravixVisionError",
     "ImageError",
@@ -186,7 +205,9 @@ __all__ = [
     "ImageSourceNotAllowed",
     "ImageTooLarge",
     "IncompleteResponseError",
+    "InvalidDocumentError",
     "InvalidImageData",
+    "InvalidPageRange",
     "ModelNotFoundError",
     "ModelOutputError",
     "ModelResponseError",

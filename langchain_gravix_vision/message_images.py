@@ -26,6 +26,7 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, ToolMessage
 
+from langchain_gravix_vision.documents.pdf import is_pdf, prepare_pdf_pages
 from langchain_gravix_vision.errors import ImageTooLarge, UnsupportedImageFormat
 from langchain_gravix_vision.images import (
     BlockSource,
@@ -33,6 +34,7 @@ from langchain_gravix_vision.images import (
     check_url,
     is_file_block,
     is_image_block,
+    parse_file_block,
     parse_image_block,
     prepare_image,
     read_block,
@@ -125,14 +127,33 @@ def _convert_content(
             converted.append(wire)
             images.append(wire)
         elif is_file_block(block):
-            # The chat endpoint takes text and images only (Ollama answers 400).
-            raise UnsupportedImageFormat(
-                "file blocks other than images are not supported by the chat"
-                " endpoint; send images (render document pages as images)"
-            )
+            pages = _pdf_page_blocks(block, policy, resolution)
+            converted.extend(pages)
+            images.extend(pages)
         else:
             converted.append(block)
     return converted, images
+
+
+def _pdf_page_blocks(
+    block: dict[str, Any],
+    policy: ImagePolicy | None,
+    resolution: ImageResolution | None,
+) -> list[dict[str, Any]]:
+    """A PDF ``file`` block as one ``image_url`` part per page (up to the cap).
+
+    The chat endpoint takes text and images only (Ollama answers 400 to
+    files), so pages are rendered at the model's size; other files are refused.
+    """
+    if policy is not None:
+        raw = read_block(parse_file_block(block), policy)
+        if raw.data is not None and is_pdf(raw.data):
+            pages = prepare_pdf_pages(raw, policy=policy, resolution=resolution)
+            return [page.to_content_block() for page in pages]
+    raise UnsupportedImageFormat(
+        "file blocks other than images and PDFs are not supported by the chat"
+        " endpoint (PDFs need image preprocessing on); send images"
+    )
 
 
 def prepare_messages(
@@ -157,7 +178,7 @@ def prepare_messages(
         _check_image_count(messages, policy)
     out: list[BaseMessage] = []
     pending: list[dict[str, Any]] = []
-    sent = 0
+    sent = count = 0
     for message in messages:
         if pending and not isinstance(message, ToolMessage):
             out.append(_tool_images_message(pending))
@@ -166,6 +187,8 @@ def prepare_messages(
         if policy is not None and images:
             sent += sum(len(image["image_url"]["url"]) for image in images)
             _check_request_bytes(sent, policy)
+            count += len(images)
+            _check_image_count(messages, policy, count)
         if isinstance(message, ToolMessage) and images:
             text = [b for b in content if not (isinstance(b, dict) and b in images)]
             text.append({"type": "text", "text": TOOL_IMAGE_NOTE})
@@ -180,14 +203,18 @@ def prepare_messages(
     return out
 
 
-def _check_image_count(messages: Sequence[BaseMessage], policy: ImagePolicy) -> None:
-    count = sum(
-        1
-        for message in messages
-        if isinstance(message.content, list)
-        for block in message.content
-        if is_image_block(block)
-    )
+def _check_image_count(
+    messages: Sequence[BaseMessage], policy: ImagePolicy, count: int | None = None
+) -> None:
+    """Refuse more than ``max_images`` images (``count``: PDF pages included)."""
+    if count is None:
+        count = sum(
+            1
+            for message in messages
+            if isinstance(message.content, list)
+            for block in message.content
+            if is_image_block(block)
+        )
     if count > policy.max_images:
         raise ImageTooLarge(
             f"the request carries {count} images; the limit is {policy.max_images}"

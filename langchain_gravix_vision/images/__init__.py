@@ -20,6 +20,7 @@ from langchain_gravix_vision.images._blocks import (
     BlockSource,
     is_file_block,
     is_image_block,
+    parse_file_block,
     parse_image_block,
 )
 from langchain_gravix_vision.images._data_urls import decode_base64, read_data_url
@@ -69,6 +70,7 @@ __all__ = [
     "load_image",
     "looks_flat",
     "normalize_host",
+    "parse_file_block",
     "parse_image_block",
     "parse_ip_host",
     "prepare_image",

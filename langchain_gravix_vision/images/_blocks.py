@@ -238,6 +238,26 @@ def _payload(block: Mapping[str, Any]) -> tuple[Kind, str | bytes, object]:
     raise InvalidImageData("image block has no url or base64 data")
 
 
+def parse_file_block(block: Mapping[str, Any]) -> BlockSource:
+    """Parse a ``file`` content block (a PDF, say) into a ``BlockSource``.
+
+    The declared MIME type is dropped: the bytes are sniffed.
+
+    Example:
+        >>> parse_file_block({"type": "file", "base64": "JVBERi0=",
+        ...                   "mime_type": "application/pdf"})
+        BlockSource(base64, 'JVBERi0=', mime_type=None, detail=None)
+    """
+    if not is_file_block(block):
+        raise InvalidImageData("not a file content block")
+    file = block.get("file")
+    data = file.get("file_data") if isinstance(file, Mapping) else None
+    if isinstance(data, str) and data[:5].lower() == "data:":
+        return BlockSource("url", data)
+    kind, value, _ = _payload(block)
+    return BlockSource(kind, value)
+
+
 def parse_image_block(block: Mapping[str, Any]) -> BlockSource:
     """Parse an image content block, in any LangChain form, into a ``BlockSource``.
 
@@ -286,5 +306,6 @@ __all__ = [
     "BlockSource",
     "is_file_block",
     "is_image_block",
+    "parse_file_block",
     "parse_image_block",
 ]

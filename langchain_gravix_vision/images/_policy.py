@@ -56,6 +56,11 @@ class ImagePolicy(BaseModel):
             included (each read under the caps above).
         max_request_image_bytes: Encoded image bytes one chat request may
             carry (data URLs, summed).
+        max_document_pages: Pages a PDF may have at all (a larger page tree
+            is refused before any page is read: page-count bombs).
+        max_pages: Pages one call reads from a document (a tool call, a chat
+            ``file`` block, a loader file); ``extract_text`` reads at most
+            this many by default.
         decode_timeout: Seconds one image may take to decode; the decode also
             stops when an async caller is cancelled.
         fetch_timeout: Seconds for a whole download, DNS and redirects included.
@@ -88,6 +93,8 @@ class ImagePolicy(BaseModel):
     max_jpeg_scans: int = Field(default=100, gt=0)
     max_images: int = Field(default=20, gt=0)
     max_request_image_bytes: int = Field(default=32 * 1024 * 1024, gt=0)
+    max_document_pages: int = Field(default=2000, gt=0)
+    max_pages: int = Field(default=50, gt=0)
     decode_timeout: float = Field(default=20.0, gt=0)
     fetch_timeout: float = Field(default=10.0, gt=0)
     max_redirects: int = Field(default=3, ge=0, le=20)

@@ -144,8 +144,12 @@ def prepare_image(
     *,
     policy: ImagePolicy,
     resolution: ImageResolution | None = None,
+    page: int = 1,
 ) -> PreparedImage:
     """Decode (guarded), orient, flatten, resize and encode one read source.
+
+    A PDF (sniffed from the bytes) has its page ``page`` rendered at the
+    model's size (``documents.pdf``); other sources are single images.
 
     Example:
         >>> from langchain_gravix_vision.images import RawImage
@@ -153,6 +157,13 @@ def prepare_image(
         ...               policy=ImagePolicy()).sent_size
         (1536, 768)
     """
+    if raw.data is not None and b"%PDF-" in raw.data[:1024]:
+        from langchain_gravix_vision.documents.pdf import is_pdf, prepare_pdf_page
+
+        if is_pdf(raw.data):
+            return prepare_pdf_page(
+                raw, policy=policy, resolution=resolution, page=page
+            )
     if resolution is None:
         resolution = (
             {"strategy": "fit", "max_side": policy.max_side_unknown}
@@ -219,6 +230,7 @@ def load_image(
     *,
     policy: ImagePolicy | None = None,
     resolution: ImageResolution | None = None,
+    page: int = 1,
 ) -> PreparedImage:
     """Load any image source and prepare it for a vision model.
 
@@ -228,7 +240,8 @@ def load_image(
     binary file object, a ``PIL.Image.Image`` or a LangChain image content
     block (whose URL must be http(s) or data, never a local path). The format
     is sniffed from the bytes. Only frame 0 of animated or multi-page images is
-    used (``frames`` records how many there were). ``resolution=None`` uses
+    used (``frames`` records how many there were); a PDF gives its page
+    ``page``, rendered at the model's size. ``resolution=None`` uses
     ``DEFAULT_RESOLUTION`` (or ``policy.max_side_unknown`` when set). Sync
     only: async code can call ``await to_thread_cancellable(load_image, ...)``.
 
@@ -251,7 +264,7 @@ def load_image(
     """
     policy = policy or ImagePolicy()
     raw = read_source(source, policy)
-    return prepare_image(raw, policy=policy, resolution=resolution)
+    return prepare_image(raw, policy=policy, resolution=resolution, page=page)
 
 
 __all__ = ["PreparedImage", "load_image", "prepare_image"]

@@ -44,9 +44,12 @@ from pydantic import (
 from pydantic.v1 import ValidationError as ValidationErrorV1
 
 from langchain_gravix_vision._text import redact, short
+from langchain_gravix_vision.documents.pages import select_pages
+from langchain_gravix_vision.documents.pdf import is_pdf, open_pdf
 from langchain_gravix_vision.errors import (
     GravixVisionError,
     IncompleteResponseError,
+    InvalidPageRange,
     ModelOutputError,
     ModelResponseError,
     failure_message,
@@ -54,6 +57,7 @@ from langchain_gravix_vision.errors import (
 from langchain_gravix_vision.images import (
     ImagePolicy,
     PreparedImage,
+    RawImage,
     prepare_image,
     read_string,
     to_thread_cancellable,
@@ -184,12 +188,29 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
         model = llm._get_ls_params().get("ls_model_name") or ""
         return get_image_resolution(model)
 
-    def _prepare(self, args: ArgsT) -> PreparedImage:
-        """Read the one image source (a URL argument is never read as a path)."""
-        policy = self.image_policy
+    def _read(self, args: ArgsT) -> RawImage:
+        """Read the one source (a URL argument is never read as a path)."""
         text, allow_path = args.reading()
-        raw = read_string(text, policy, allow_path=allow_path)
+        return read_string(text, self.image_policy, allow_path=allow_path)
+
+    def _prepare_raw(self, raw: RawImage, args: ArgsT) -> PreparedImage:
+        """The image, or the one selected page of a PDF, ready to send."""
+        policy = self.image_policy
+        if raw.data is not None and is_pdf(raw.data):
+            with open_pdf(raw, policy) as pdf:
+                pages = select_pages(args.pages, pdf.page_count, limit=policy.max_pages)
+                if len(pages) > 1:
+                    raise InvalidPageRange(
+                        f"{self.name} reads one page per call; call it once per"
+                        " page (extract_text reads many)"
+                    )
+                return pdf.prepare(pages[0], self._resolution())
+        select_pages(args.pages, 1, limit=1)  # an image has one page
         return prepare_image(raw, policy=policy, resolution=self._resolution())
+
+    def _prepare(self, args: ArgsT) -> PreparedImage:
+        """Read and prepare the one image (or PDF page) the arguments name."""
+        return self._prepare_raw(self._read(args), args)
 
     def _first(self, image: PreparedImage, args: ArgsT) -> _Attempt:
         messages: list[BaseMessage] = [
@@ -262,7 +283,7 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
 
     def _result(
         self, step: BaseModel | _Attempt, args: ArgsT, image: PreparedImage
-    ) -> tuple[str, ResultT]:
+    ) -> ResultT:
         if isinstance(step, _Attempt):  # _next raises first; kept for the type
             raise ModelOutputError("The vision model's output was unusable.")
         result = self.finish_image(step, args, image)
@@ -270,7 +291,7 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
         secrets = [s for s in self._secrets() if s in dumped]
         if secrets:  # the model echoed the key: never pass it on
             result = result.model_validate_json(redact(dumped, secrets, shapes=False))
-        return result.to_content(), result
+        return result
 
     def _call(self, attempt: _Attempt, config: RunnableConfig) -> dict[str, Any]:
         try:
@@ -285,21 +306,34 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
         except Exception as exc:  # sorted by _as_output
             return _as_output(exc)
 
-    def _flow(self, args: ArgsT, config: RunnableConfig) -> tuple[str, ResultT]:
-        image = self._prepare(args)
+    def _answer(
+        self, image: PreparedImage, args: ArgsT, config: RunnableConfig
+    ) -> ResultT:
+        """Ask the model about one prepared image (one retry at most)."""
         first = self._first(image, args)
         step = self._next(first, self._call(first, config), first)
         if isinstance(step, _Attempt):
             step = self._next(step, self._call(step, config), first)
         return self._result(step, args, image)
 
-    async def _aflow(self, args: ArgsT, config: RunnableConfig) -> tuple[str, ResultT]:
-        image = await to_thread_cancellable(self._prepare, args)
+    async def _aanswer(
+        self, image: PreparedImage, args: ArgsT, config: RunnableConfig
+    ) -> ResultT:
+        """Async :meth:`_answer`."""
         first = self._first(image, args)
         step = self._next(first, await self._acall(first, config), first)
         if isinstance(step, _Attempt):
             step = self._next(step, await self._acall(step, config), first)
         return self._result(step, args, image)
+
+    def _flow(self, args: ArgsT, config: RunnableConfig) -> tuple[str, ResultT]:
+        result = self._answer(self._prepare(args), args, config)
+        return result.to_content(), result
+
+    async def _aflow(self, args: ArgsT, config: RunnableConfig) -> tuple[str, ResultT]:
+        image = await to_thread_cancellable(self._prepare, args)
+        result = await self._aanswer(image, args, config)
+        return result.to_content(), result
 
     # ------------------------------------------------------------ BaseTool
 

@@ -39,6 +39,7 @@ from langchain_gravix_vision.errors import (
     ImageFetchError,
     ImageSourceNotAllowed,
     ImageTooLarge,
+    InvalidDocumentError,
     InvalidImageData,
     UnsupportedImageFormat,
 )
@@ -552,7 +553,8 @@ DECODING = [
     path_case("truncated-jpeg", "trunc.jpg", Invalid, "truncated"),
     path_case("html-named-png", "report.png", Unsupported, "text or HTML"),
     path_case("zip-named-png", "archive.png", Unsupported, "not a supported image"),
-    path_case("pdf-named-png", "doc.png", Unsupported, "not a supported image"),
+    # PDFs are read by the bytes (a broken one, whatever its name, is refused).
+    path_case("pdf-named-png", "doc.png", InvalidDocumentError, "not a readable PDF"),
     path_case("eps-named-png", "figure.png", Unsupported, "not a supported image"),
     path_case("svg-with-script-named-png", "vector.png", Unsupported, "text or HTML"),
     path_case("zero-byte-file", "empty.png", Invalid, "empty (0 bytes)"),

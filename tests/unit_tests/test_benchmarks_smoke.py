@@ -21,6 +21,7 @@ SECTIONS = (
     "## 3. Client overhead",
     "## 4. Concurrency and rate limiting",
     "## 5. Memory while preparing a batch",
+    "## 6. PDF pages: render at the model's size, text layer first",
 )
 
 
