@@ -210,6 +210,13 @@ def build_parser() -> argparse.ArgumentParser:
             help="max requests per minute (100 is the serverless limit; 0 = no limit)",
         )
         sub.add_argument(
+            "--detail",
+            choices=["low", "high", "auto"],
+            default=None,
+            help="image detail: low caps each image at 256 image tokens"
+            " (default: the model's maximum)",
+        )
+        sub.add_argument(
             "--no-progress",
             action="store_true",
             help="no progress bar on stderr",
@@ -457,6 +464,7 @@ async def run(args: argparse.Namespace, stream: IO[str]) -> Summary:
     tool = args.tool_class(
         llm=ChatGravixVision(**llm_kwargs),
         image_policy=ImagePolicy(allow_any_path=True),  # the user named the files
+        detail=getattr(args, "detail", None),
     )
     task = task_args(args)
     sources = expand_inputs(args.inputs)

@@ -119,6 +119,11 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
     image_policy: ImagePolicy = Field(default_factory=ImagePolicy)
     """Where images may come from and how they are prepared."""
 
+    detail: Literal["low", "high", "auto"] | None = None
+    """Image detail: ``"low"`` caps the image at 256 image tokens; ``"high"``,
+    ``"auto"`` and ``None`` use the server's maximum (or
+    ``image_policy.max_image_tokens``). Sent on as the block's ``detail`` hint."""
+
     temperature: float | None = None
     """Sampling temperature for this tool's calls (``None``: the model's own)."""
 
@@ -176,7 +181,9 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
         policy = self.image_policy
         text, allow_path = args.reading()
         raw = read_string(text, policy, allow_path=allow_path)
-        return prepare_image(raw, policy=policy, resolution=self._resolution())
+        return prepare_image(
+            raw, policy=policy, resolution=self._resolution(), detail=self.detail
+        )
 
     def _first(self, image: PreparedImage, args: ArgsT) -> _Attempt:
         messages: list[BaseMessage] = [
@@ -184,7 +191,7 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
             HumanMessage(
                 [
                     {"type": "text", "text": self.user_prompt(args)},
-                    image.to_message_block(),
+                    image.to_message_block(self.detail),
                 ]
             ),
         ]
