@@ -27,6 +27,7 @@ from benchmarks import (  # noqa: E402
     concurrency,
     memory,
     report,
+    reuse,
     throughput,
     upload,
 )
@@ -38,6 +39,7 @@ SECTIONS = {
     "3": client.run,
     "4": concurrency.run,
     "5": memory.run,
+    "6": reuse.run,
 }
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 
