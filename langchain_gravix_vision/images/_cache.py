@@ -29,14 +29,18 @@ from langchain_gravix_vision.profiles import ImageResolution
 T = TypeVar("T")
 
 MAX_CACHE_BYTES = 64 * 1024 * 1024
-"""Encoded bytes the shared cache keeps at most (least recently used go first)."""
+"""Bytes the shared cache keeps at most, encoded images and their base64 text
+counted (least recently used go first)."""
 MAX_CACHE_ENTRIES = 512
 """Images the shared cache keeps at most."""
 
 
 def _size(value: Any) -> int:
+    """Bytes an entry holds: its data plus the base64 text it may cache (4/3)."""
     data = getattr(value, "data", value)
-    return len(data) if isinstance(data, (bytes, bytearray)) else 1
+    if not isinstance(data, (bytes, bytearray)):
+        return 1
+    return len(data) if data is value else len(data) * 7 // 3
 
 
 class ImageCache(Generic[T]):

@@ -290,3 +290,12 @@ def test_fast_shrinking_stays_within_40_db_of_lanczos(name: str) -> None:
     for size in [(photo.width * 5 // 6, photo.height * 5 // 6), (300, 200)]:
         reference = photo.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
         assert psnr(resample(photo, size), reference) >= 40
+
+
+def test_cached_images_count_their_base64_text_too() -> None:
+    from langchain_gravix_vision.images import PreparedImage
+
+    image = PreparedImage(b"123456789", "image/png", "PNG", (1, 1), (1, 1), 9)
+    cache: ImageCache[PreparedImage] = ImageCache(max_bytes=20)
+    cache.put("k", image)  # 9 bytes + 12 characters of base64 > 20
+    assert cache.get("k") is None
