@@ -277,6 +277,17 @@ def task_args(args: argparse.Namespace) -> dict[str, Any]:
     return task
 
 
+def run_args(args: argparse.Namespace, task: dict[str, Any]) -> dict[str, Any]:
+    """The arguments recorded (and resumed on): the task, plus ``--detail`` if set.
+
+    Example:
+        >>> run_args(argparse.Namespace(detail="low"), {"question": "?"})
+        {'question': '?', 'detail': 'low'}
+    """
+    detail = getattr(args, "detail", None)
+    return {**task, "detail": detail} if detail else task
+
+
 def image_sha256(source: str) -> str:
     """SHA-256 of a file's bytes; of the text itself for URLs and unreadable paths."""
     digest = hashlib.sha256()
@@ -476,7 +487,7 @@ async def run(args: argparse.Namespace, stream: IO[str]) -> Summary:
             status="",
             command=args.command,
             model=args.model,
-            args=task,
+            args=run_args(args, task),
             image_sha256=image_sha256(source),
         )
         if record_key(stub.to_json()) not in skip:

@@ -11,7 +11,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 from PIL import Image
 
 from langchain_gravix_vision import ChatGravixVision, DescribeImageTool
-from langchain_gravix_vision.cli import build_parser
+from langchain_gravix_vision.cli import build_parser, record_key, run_args, task_args
 from langchain_gravix_vision.images import (
     LOW_DETAIL_TOKENS,
     PREPARED_CACHE,
@@ -109,3 +109,16 @@ def test_a_changed_file_behind_the_same_path_is_prepared_again(photo: Path) -> N
     after = tool._prepare(args)
     assert after.data != before.data
     assert PREPARED_CACHE.misses == 2
+
+
+def test_resume_keys_on_detail() -> None:
+    parser = build_parser()
+    plain = parser.parse_args(["describe", "a.png"])
+    low = parser.parse_args(["describe", "a.png", "--detail", "low"])
+    task = task_args(plain)
+    keys = {
+        record_key({"command": "describe", "args": run_args(ns, task)})
+        for ns in (plain, low)
+    }
+    assert len(keys) == 2
+    assert run_args(plain, task) == task  # records without --detail keep their key
