@@ -36,13 +36,14 @@ from langchain_gravix_vision import (
     ImageDescription,
     ImagePolicy,
 )
-from langchain_gravix_vision.images import load_image
+from langchain_gravix_vision.images import PREPARED_CACHE, load_image
 from langchain_gravix_vision.profiles import QWEN25VL_RESOLUTION
 from tests.stand_in import StandInServer
 
 MODEL = "qwen2.5vl:7b"
 IMAGE = ROOT / "tests" / "data" / "photos" / "chelsea.png"
 TARGET_VS_IDEAL = 1.5
+TARGET_TOOL_MS = 12.0
 RATE_CONCURRENCY = 8
 MARGIN = 0.95
 TOOL_STEP = "`DescribeImageTool.ainvoke` (all of the above + `load_image`)"
@@ -128,6 +129,12 @@ def _per_call_cost(cfg: Config, base_url: str) -> dict[str, float]:
     source = {"image": str(IMAGE)}
 
     async def load() -> None:
+        PREPARED_CACHE.clear()
+        await asyncio.to_thread(
+            load_image, IMAGE, policy=policy, resolution=QWEN25VL_RESOLUTION
+        )
+
+    async def load_again() -> None:
         await asyncio.to_thread(
             load_image, IMAGE, policy=policy, resolution=QWEN25VL_RESOLUTION
         )
@@ -150,7 +157,8 @@ def _per_call_cost(cfg: Config, base_url: str) -> dict[str, float]:
                     ).ainvoke(messages)
                 ),
                 TOOL_STEP: lambda: tool.ainvoke(source),
-                "`load_image` alone (in a worker thread)": load,
+                "`load_image` alone (in a worker thread, cache cleared)": load,
+                "`load_image` of the same file again (cache hit)": load_again,
             }
             return await _interleaved_ms(steps, calls)
 
@@ -223,6 +231,15 @@ def _concurrency(cfg: Config, section: Section) -> None:
         f"{max(raw_times)} (opening that many connections and encoding that "
         "many requests on 2 cores).",
         "",
+    )
+    section.targets.append(
+        Target(
+            "Client time per `DescribeImageTool` call <= 12 ms",
+            f"{tool_ms:.1f} ms",
+            f"<= {TARGET_TOOL_MS:g} ms",
+            tool_ms <= TARGET_TOOL_MS,
+            "instant loopback server; the image is prepared once, then cached",
+        )
     )
     met = [n for n, r in ratios.items() if r <= TARGET_VS_IDEAL]
     section.targets.append(

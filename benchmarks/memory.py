@@ -66,11 +66,20 @@ def _loader(mode: str) -> Any:
     from PIL import Image
 
     if mode == "ours":
-        from langchain_gravix_vision.images import ImagePolicy, load_image
+        from langchain_gravix_vision.images import (
+            PREPARED_CACHE,
+            ImagePolicy,
+            load_image,
+        )
         from langchain_gravix_vision.profiles import QWEN25VL_RESOLUTION
 
         policy = ImagePolicy(allow_any_path=True)
-        return lambda p: load_image(p, policy=policy, resolution=QWEN25VL_RESOLUTION)
+
+        def ours(path: Path) -> Any:
+            PREPARED_CACHE.clear()  # the kept results only, not the cache too
+            return load_image(path, policy=policy, resolution=QWEN25VL_RESOLUTION)
+
+        return ours
     if mode == "naive-b64":
         from benchmarks._images import naive_data_url
 

@@ -28,6 +28,7 @@ from benchmarks import (  # noqa: E402
     documents,
     memory,
     report,
+    reuse,
     throughput,
     upload,
 )
@@ -40,6 +41,7 @@ SECTIONS = {
     "4": concurrency.run,
     "5": memory.run,
     "6": documents.run,
+    "7": reuse.run,
 }
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 

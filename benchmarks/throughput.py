@@ -33,8 +33,8 @@ OURS = "ChatGravixVision `load_image` (decode+resize+encode)"
 QWEN = "qwen-vl-utils `fetch_image` (decode+resize)"
 QWEN_ENC = "qwen-vl-utils `fetch_image` + JPEG q90 encode"
 PILLOW = "Pillow open+convert+resize (BICUBIC)"
-TARGET_MPS = 40.0
-TARGET_VS_QWEN = 2.0
+TARGET_MPS = 150.0
+TARGET_VS_QWEN = 4.0
 
 
 def _methods() -> tuple[dict[str, Callable[[Path], Any]], str]:
@@ -42,12 +42,17 @@ def _methods() -> tuple[dict[str, Callable[[Path], Any]], str]:
 
     from benchmarks._images import server_smart_resize
     from benchmarks._qwen import load_qwen
-    from langchain_gravix_vision.images import ImagePolicy, load_image
+    from langchain_gravix_vision.images import (
+        PREPARED_CACHE,
+        ImagePolicy,
+        load_image,
+    )
     from langchain_gravix_vision.profiles import QWEN25VL_RESOLUTION
 
     policy = ImagePolicy(allow_any_path=True)
 
     def ours(path: Path) -> Any:
+        PREPARED_CACHE.clear()  # measure the pipeline, not a cache hit
         return load_image(path, policy=policy, resolution=QWEN25VL_RESOLUTION)
 
     def pillow(path: Path) -> Any:
@@ -160,7 +165,8 @@ def run(cfg: Config, workdir: Path) -> Section:
         "",
         "Why: for JPEG sources `load_image` asks libjpeg to decode at 1/2 scale "
         "(`Image.draft`, never below the target size), so a 12 MP photo is "
-        "decoded as 3 MP and then resampled with LANCZOS; qwen-vl-utils and the "
+        "decoded as 3 MP and then shrunk the remaining 1.2x bilinearly (within "
+        "40 dB PSNR of LANCZOS, tested); qwen-vl-utils and the "
         "plain Pillow recipe decode all 12 MP, copy them in `convert('RGB')` "
         "and resample from full size. (qwen-vl-utils also ignores EXIF "
         "orientation, so its portrait photo comes out sideways.)",
@@ -168,7 +174,7 @@ def run(cfg: Config, workdir: Path) -> Section:
     )
     section.targets.append(
         Target(
-            "Throughput >= 40 MP/s on 12 MP JPEG",
+            f"Throughput >= {TARGET_MPS:g} MP/s on 12 MP JPEG",
             f"{ours:.1f} MP/s",
             f">= {TARGET_MPS:g} MP/s",
             ours >= TARGET_MPS,
@@ -179,21 +185,25 @@ def run(cfg: Config, workdir: Path) -> Section:
         bare = ours / medians[QWEN]
         section.targets.append(
             Target(
-                "Throughput >= 2x qwen-vl-utils",
+                f"Throughput >= {TARGET_VS_QWEN:g}x qwen-vl-utils",
                 f"{same_output:.2f}x vs fetch_image + encode (same output: JPEG "
                 f"bytes); {bare:.2f}x vs bare fetch_image (pixels only)",
                 f">= {TARGET_VS_QWEN:g}x",
                 same_output >= TARGET_VS_QWEN,
                 "verdict on the same-output comparison"
-                + ("" if bare >= TARGET_VS_QWEN else "; bare fetch_image is < 2x"),
+                + (
+                    ""
+                    if bare >= TARGET_VS_QWEN
+                    else f"; bare fetch_image is < {TARGET_VS_QWEN:g}x"
+                ),
             )
         )
     else:
         section.targets.append(
             Target(
-                "Throughput >= 2x qwen-vl-utils",
+                f"Throughput >= {TARGET_VS_QWEN:g}x qwen-vl-utils",
                 "skipped",
-                ">= 2x",
+                f">= {TARGET_VS_QWEN:g}x",
                 None,
                 result["qwen_note"],
             )

@@ -169,6 +169,27 @@ def run(cfg: Config, workdir: Path) -> Section:
             "see the bound below" if worst < TARGET_RATIO else "",
         )
     )
+    graphics = [r for key in document_images() for r in results[key]]
+    larger = [r.name for r in graphics if r.sent_bytes > r.naive_bytes]
+    saved = sum(r.naive_bytes for r in graphics) / sum(r.sent_bytes for r in graphics)
+    section.targets.append(
+        Target(
+            "Sent bytes <= original for every chart and document",
+            f"{len(graphics) - len(larger)}/{len(graphics)} not larger; total "
+            f"{saved:.2f}x smaller",
+            "all",
+            not larger,
+            f"larger: {', '.join(larger)}" if larger else "",
+        )
+    )
+    section.targets.append(
+        Target(
+            "Photos still >= 3.9x smaller",
+            f"{worst:.1f}x (worst photo)",
+            ">= 3.9x",
+            round(worst, 1) >= 3.9,
+        )
+    )
     same = all(r.sent == r.server_of_original for r in photo_rows)
     section.targets.append(
         Target(
@@ -185,32 +206,32 @@ def run(cfg: Config, workdir: Path) -> Section:
 
 def _explain_sizes(section: Section, results: dict[str, list[Row]]) -> None:
     rows = [r for group in results.values() for r in group]
-    differs = [r for r in rows if r.server_of_original != r.sent]
-    idempotent = all(r.server_of_sent == r.sent for r in rows)
+    resized = [r for r in rows if r.sent != r.original]
+    kept = [r for r in rows if r.sent == r.original]
+    idempotent = all(r.server_of_sent == r.sent for r in resized)
     section.add(
-        "**What the server does with each upload.** For every image the server's "
-        f"smart_resize of what we send is the sent size itself "
-        f"({'true for all' if idempotent else 'NOT true for all'} {len(rows)} "
-        "images): it never resamples our upload again.",
+        "**What the server does with each upload.** Images over the budget are "
+        "resized to the server's own size: its smart_resize of what we send is "
+        f"the sent size itself ({'true for all' if idempotent else 'NOT true for all'}"
+        f" {len(resized)} resized images), so it never resamples them again.",
         "",
     )
-    if differs:
-        names = ", ".join(r.name for r in differs)
+    if kept:
+        names = ", ".join(r.name for r in kept)
         section.add(
-            f"Where the sent size differs from smart_resize(original) ({names}): "
-            "the image is already under the pixel budget, and the server would "
-            "*round* each side to the 28-px grid (sometimes enlarging it), while "
-            "`target_size` without `upscale` *floors* it, never enlarging. So we "
-            "send at most 27 px less per side and the server spends slightly "
-            "fewer tokens; `ImagePolicy(upscale=True)` reproduces the server's "
-            "size exactly.",
+            f"Images already within the budget are sent at their own size ({names})"
+            ": the server rounds each side to its 28-px grid, exactly as it does "
+            "for a naive upload, so tokens are the naive upload's. (Snapping them "
+            "down to the grid client-side, as before, saved a few tokens but "
+            "resampled the picture, blurring text and making PNGs larger.)",
             "",
         )
     section.add(
         "For the 12 MP photos the token count is the same both ways (the server "
         "would shrink the original to exactly the size we send): what the "
         "client saves is upload bytes, request size and the server's decode of "
-        "a 12 MP file, not tokens. The portrait photo is also sent upright; Go's "
+        'a 12 MP file, not tokens (`detail="low"` or `max_image_tokens` do '
+        "save tokens, section 6). The portrait photo is also sent upright; Go's "
         "`image/jpeg` ignores EXIF orientation, so unless the server adds its "
         "own handling the model would see the naive upload sideways.",
         "",
@@ -222,25 +243,23 @@ def _explain_documents(section: Section, results: dict[str, list[Row]]) -> None:
     paths = [p for group in document_images().values() for p in group]
     naive = sum(r.naive_bytes for r in rows)
     ours = sum(r.sent_bytes for r in rows)
-    unresized = [
-        measure(p, ImagePolicy(allow_any_path=True, resize=False)) for p in paths
+    passed = [
+        p.name
+        for p in paths
+        if load_image(
+            p, policy=ImagePolicy(allow_any_path=True), resolution=QWEN25VL_RESOLUTION
+        ).passed_through
     ]
-    kept = sum(r.sent_bytes for r in unresized)
-    tokens = sum(r.tokens_sent for r in rows)
-    tokens_naive = sum(r.tokens_naive for r in rows)
     verdict = "larger" if ours > naive else "smaller"
     section.add(
         f"**Charts and documents** are already small and under the budget. "
         f"Ours is {verdict} than the original files here ({fmt_bytes(ours)} vs "
-        f"{fmt_bytes(naive)}): snapping each side *down* to the 28-px grid "
-        "resamples the picture by a few pixels, and LANCZOS anti-aliasing "
-        "adds colours that PNG compresses worse than the crisp original. "
-        "With `ImagePolicy(resize=False)` (decode, flatten, re-encode, no "
-        f"resample) the same images take {fmt_bytes(kept)}. What the grid "
-        f"buys is tokens: {tokens} vs {tokens_naive} "
-        f"({1 - tokens / tokens_naive:.0%} fewer), because the server would "
-        "round each side of the original to the nearest multiple of 28 (up "
-        "about half the time) where `target_size` floors it.",
+        f"{fmt_bytes(naive)}). Sent as they are, with only their metadata "
+        f"stripped: {', '.join(passed) or 'none'}. The others are re-encoded "
+        "without resampling because they need work (an alpha channel to "
+        "flatten, EXIF rotation, a colour profile): as an optimized PNG with an "
+        "exact palette when they have at most 256 colours, which is smaller "
+        "than the originals here.",
         "",
     )
 

@@ -222,6 +222,13 @@ def build_parser() -> argparse.ArgumentParser:
             help="max requests per minute (100 is the serverless limit; 0 = no limit)",
         )
         sub.add_argument(
+            "--detail",
+            choices=["low", "high", "auto"],
+            default=None,
+            help="image detail: low caps each image at 256 image tokens"
+            " (default: the model's maximum)",
+        )
+        sub.add_argument(
             "--no-progress",
             action="store_true",
             help="no progress bar on stderr",
@@ -323,6 +330,17 @@ def save_annotated(source: str, record: Record, folder: str) -> str | None:
     target.parent.mkdir(parents=True, exist_ok=True)
     annotate(source, found).save(target)
     return str(target)
+
+
+def run_args(args: argparse.Namespace, task: dict[str, Any]) -> dict[str, Any]:
+    """The arguments recorded (and resumed on): the task, plus ``--detail`` if set.
+
+    Example:
+        >>> run_args(argparse.Namespace(detail="low"), {"question": "?"})
+        {'question': '?', 'detail': 'low'}
+    """
+    detail = getattr(args, "detail", None)
+    return {**task, "detail": detail} if detail else task
 
 
 def image_sha256(source: str) -> str:
@@ -522,6 +540,7 @@ async def run(args: argparse.Namespace, stream: IO[str]) -> Summary:
     tool = args.tool_class(
         llm=ChatGravixVision(**llm_kwargs),
         image_policy=ImagePolicy(allow_any_path=True),  # the user named the files
+        detail=getattr(args, "detail", None),
     )
     task = task_args(args)
     sources = expand_inputs(args.inputs)
@@ -533,7 +552,7 @@ async def run(args: argparse.Namespace, stream: IO[str]) -> Summary:
             status="",
             command=args.command,
             model=args.model,
-            args=task,
+            args=run_args(args, task),
             image_sha256=image_sha256(source),
         )
         if record_key(stub.to_json()) not in skip:

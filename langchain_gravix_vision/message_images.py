@@ -62,7 +62,9 @@ def _wire_url(
         )
         if not passes_through:
             raw = read_block(source, policy)
-            return prepare_image(raw, policy=policy, resolution=resolution).data_url
+            return prepare_image(
+                raw, policy=policy, resolution=resolution, detail=source.detail
+            ).data_url
         # The server will fetch it: still refuse schemes, credentials and
         # non-public literal addresses (no DNS here).
         return check_url(str(source.value), policy)

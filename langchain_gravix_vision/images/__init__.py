@@ -30,12 +30,17 @@ from langchain_gravix_vision.images._guard import ALLOWED_FORMATS
 from langchain_gravix_vision.images._paths import read_path
 from langchain_gravix_vision.images._policy import ImagePolicy, normalize_host
 from langchain_gravix_vision.images._prepare import (
+    PREPARED_CACHE,
     PreparedImage,
     load_image,
     prepare_image,
 )
 from langchain_gravix_vision.images._raw import RawImage, sniff_mime_type
-from langchain_gravix_vision.images._resize import target_size
+from langchain_gravix_vision.images._resize import (
+    LOW_DETAIL_TOKENS,
+    target_size,
+    token_budget,
+)
 from langchain_gravix_vision.images._sources import (
     ImageSource,
     read_block,
@@ -54,6 +59,8 @@ from langchain_gravix_vision.images._worker import to_thread_cancellable
 
 __all__ = [
     "ALLOWED_FORMATS",
+    "LOW_DETAIL_TOKENS",
+    "PREPARED_CACHE",
     "BlockSource",
     "ImagePolicy",
     "ImageSource",
@@ -85,4 +92,5 @@ __all__ = [
     "source_kind",
     "target_size",
     "to_thread_cancellable",
+    "token_budget",
 ]

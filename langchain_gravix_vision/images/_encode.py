@@ -79,6 +79,33 @@ def looks_flat(image: Image.Image) -> bool:
     return sum(counts[:16]) >= 0.7 * sample.width * sample.height
 
 
+def _icc_source(mode: str, icc_profile: object) -> ImageCms.ImageCmsProfile | None:
+    """The profile to convert from, or ``None`` when the pixels stay as they are."""
+    if not isinstance(icc_profile, bytes) or not 0 < len(icc_profile) <= 1 << 20:
+        return None
+    if mode != "RGB" or ImageCms is None:
+        return None
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+        if source.profile.xcolor_space.strip() != "RGB":
+            return None
+        if "srgb" in (source.profile.profile_description or "").lower():
+            return None
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return None
+    return source
+
+
+def changes_colours(icc_profile: object) -> bool:
+    """Whether ``to_srgb`` would convert a flattened (RGB) image with this profile.
+
+    Example:
+        >>> changes_colours(None), changes_colours(b"not a profile")
+        (False, False)
+    """
+    return _icc_source("RGB", icc_profile) is not None
+
+
 def to_srgb(image: Image.Image, icc_profile: object) -> Image.Image:
     """Apply an RGB image's embedded ICC profile, giving sRGB pixels.
 
@@ -90,16 +117,10 @@ def to_srgb(image: Image.Image, icc_profile: object) -> Image.Image:
         >>> to_srgb(Image.new("RGB", (1, 1), "red"), None).getpixel((0, 0))
         (255, 0, 0)
     """
-    if not isinstance(icc_profile, bytes) or not 0 < len(icc_profile) <= 1 << 20:
-        return image
-    if image.mode != "RGB" or ImageCms is None:
+    source = _icc_source(image.mode, icc_profile)
+    if source is None:
         return image
     try:
-        source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
-        if source.profile.xcolor_space.strip() != "RGB":
-            return image
-        if "srgb" in (source.profile.profile_description or "").lower():
-            return image
         converted = ImageCms.profileToProfile(image, source, _srgb(), outputMode="RGB")
     except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
         return image
@@ -110,11 +131,33 @@ def _srgb() -> ImageCms.ImageCmsProfile:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
+def _exact_palette(image: Image.Image) -> Image.Image:
+    """An RGB image of at most 256 colours as a palette image, pixel for pixel.
+
+    Anything else (more colours, other modes, a quantizer that would change a
+    pixel) is returned as it is.
+    """
+    if image.mode != "RGB":
+        return image
+    colours = image.getcolors(maxcolors=256)
+    if colours is None:
+        return image
+    palette = image.quantize(
+        colors=len(colours),
+        method=Image.Quantize.MAXCOVERAGE,
+        dither=Image.Dither.NONE,
+    )
+    return palette if palette.convert("RGB").tobytes() == image.tobytes() else image
+
+
 def encode(image: Image.Image, policy: ImagePolicy) -> tuple[bytes, str]:
     r"""Encode as PNG (flat graphics) or JPEG (photos), with no metadata at all.
 
-    No ICC profile, EXIF, XMP or text chunk is written: what changes pixels
-    (orientation, ICC) was applied before, and the rest only costs bytes.
+    PNG is optimized and written with a palette when the image has at most 256
+    colours (lossless either way); JPEG uses optimized Huffman tables (smaller,
+    same pixels). No ICC profile, EXIF, XMP or text chunk is written: what
+    changes pixels (orientation, ICC) was applied before, and the rest only
+    costs bytes.
 
     Example:
         >>> data, mime = encode(Image.new("RGB", (8, 8), "white"), ImagePolicy())
@@ -126,10 +169,12 @@ def encode(image: Image.Image, policy: ImagePolicy) -> tuple[bytes, str]:
         encoding = "png" if looks_flat(image) else "jpeg"
     buffer = io.BytesIO()
     if encoding == "png":
-        image.save(buffer, "PNG", compress_level=6, icc_profile=None)
+        _exact_palette(image).save(buffer, "PNG", optimize=True, icc_profile=None)
         return buffer.getvalue(), "image/png"
-    image.save(buffer, "JPEG", quality=policy.jpeg_quality, icc_profile=None)
+    image.save(
+        buffer, "JPEG", quality=policy.jpeg_quality, optimize=True, icc_profile=None
+    )
     return buffer.getvalue(), "image/jpeg"
 
 
-__all__ = ["encode", "flatten", "looks_flat", "to_srgb"]
+__all__ = ["changes_colours", "encode", "flatten", "looks_flat", "to_srgb"]

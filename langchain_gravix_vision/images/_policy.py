@@ -72,6 +72,9 @@ class ImagePolicy(BaseModel):
         jpeg_quality: JPEG quality, 1 to 95.
         max_side_unknown: Longest side for models without a known resolution
             (used instead of the default resolution when set).
+        max_image_tokens: Image tokens one image may cost on grid models
+            (Qwen2.5-VL: one per 28 x 28 pixels); larger images are shrunk.
+            ``None``: the server's maximum. ``detail="low"`` caps at 256.
 
     Example:
         >>> from pathlib import Path
@@ -103,6 +106,7 @@ class ImagePolicy(BaseModel):
     encoding: Literal["auto", "jpeg", "png"] = "auto"
     jpeg_quality: int = Field(default=90, ge=1, le=95)
     max_side_unknown: int | None = Field(default=None, gt=0)
+    max_image_tokens: int | None = Field(default=None, ge=4)
 
     @field_validator("allowed_roots", mode="before")
     @classmethod

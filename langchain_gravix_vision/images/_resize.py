@@ -110,4 +110,80 @@ def target_size(
     raise ValueError(f"unknown resolution strategy {short(strategy)!r}")
 
 
-__all__ = ["target_size"]
+LOW_DETAIL_TOKENS = 256
+"""Image tokens ``detail="low"`` allows (grid models; fit models cost a fixed sum)."""
+
+
+def token_budget(detail: str | None, max_image_tokens: int | None) -> int | None:
+    """The image-token cap for one image: ``detail="low"`` 256, else the policy's.
+
+    ``"high"``, ``"auto"`` and ``None`` leave the server's maximum (``None``)
+    unless ``ImagePolicy.max_image_tokens`` caps it.
+
+    Example:
+        >>> token_budget("low", None), token_budget("high", 1000)
+        (256, 1000)
+        >>> token_budget("low", 100), token_budget(None, None)
+        (100, None)
+    """
+    caps = [cap for cap in (max_image_tokens,) if cap is not None]
+    if detail == "low":
+        caps.append(LOW_DETAIL_TOKENS)
+    return min(caps) if caps else None
+
+
+def budget_resolution(
+    resolution: ImageResolution, max_tokens: int | None
+) -> ImageResolution:
+    """``resolution`` with its pixel budget lowered to ``max_tokens`` image tokens.
+
+    Only ``"grid"`` models spend tokens by area (one per ``factor`` squared
+    pixels); ``"fit"`` models cost the same whatever the size, so they are
+    returned unchanged.
+
+    Example:
+        >>> from langchain_gravix_vision.profiles import QWEN25VL_RESOLUTION
+        >>> budget_resolution(QWEN25VL_RESOLUTION, 256)["max_pixels"]
+        200704
+    """
+    if max_tokens is None or resolution.get("strategy") != "grid":
+        return resolution
+    factor = resolution.get("factor", 28)
+    max_pixels = resolution.get("max_pixels", 2 << 20)
+    limited: ImageResolution = {
+        **resolution,
+        "max_pixels": min(max_pixels, max_tokens * factor * factor),
+    }
+    return limited
+
+
+def within_budget(width: int, height: int, resolution: ImageResolution) -> bool:
+    """Whether the server would keep an image of this size without shrinking it.
+
+    ``"grid"``: the sides rounded to the grid (the server's own rounding) fit in
+    ``max_pixels``; ``"fit"``: the longest side fits in ``max_side``.
+
+    Example:
+        >>> from langchain_gravix_vision.profiles import QWEN25VL_RESOLUTION
+        >>> within_budget(640, 480, QWEN25VL_RESOLUTION)
+        True
+        >>> within_budget(4032, 3024, QWEN25VL_RESOLUTION)
+        False
+    """
+    if resolution.get("strategy", "fit") == "grid":
+        factor = resolution.get("factor", 28)
+        max_pixels = resolution.get("max_pixels", 2 << 20)
+        w_bar = max(factor, _round_by(width, factor))
+        h_bar = max(factor, _round_by(height, factor))
+        return w_bar * h_bar <= max_pixels
+    max_side = resolution.get("max_side", DEFAULT_RESOLUTION.get("max_side", 1536))
+    return max(width, height) <= max_side
+
+
+__all__ = [
+    "LOW_DETAIL_TOKENS",
+    "budget_resolution",
+    "target_size",
+    "token_budget",
+    "within_budget",
+]

@@ -124,6 +124,11 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
     image_policy: ImagePolicy = Field(default_factory=ImagePolicy)
     """Where images may come from and how they are prepared."""
 
+    detail: Literal["low", "high", "auto"] | None = None
+    """Image detail: ``"low"`` caps the image at 256 image tokens; ``"high"``,
+    ``"auto"`` and ``None`` use the server's maximum (or
+    ``image_policy.max_image_tokens``). Sent on as the block's ``detail`` hint."""
+
     temperature: float | None = None
     """Sampling temperature for this tool's calls (``None``: the model's own)."""
 
@@ -206,7 +211,9 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
                     )
                 return pdf.prepare(pages[0], self._resolution())
         select_pages(args.pages, 1, limit=1)  # an image has one page
-        return prepare_image(raw, policy=policy, resolution=self._resolution())
+        return prepare_image(
+            raw, policy=policy, resolution=self._resolution(), detail=self.detail
+        )
 
     def _prepare(self, args: ArgsT) -> PreparedImage:
         """Read and prepare the one image (or PDF page) the arguments name."""
@@ -218,7 +225,7 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
             HumanMessage(
                 [
                     {"type": "text", "text": self.user_prompt(args)},
-                    image.to_message_block(),
+                    image.to_message_block(self.detail),
                 ]
             ),
         ]
