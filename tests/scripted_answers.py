@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from langchain_gravix_vision.images import target_size
+from langchain_gravix_vision.images import ImagePolicy, load_image
 from langchain_gravix_vision.profiles import QWEN25VL_RESOLUTION
 from tests.stand_in import Reply
 from tests.stand_in.messages import decode_data_url, last_user_text, request_images
@@ -135,9 +135,12 @@ def photo_located(photo: str, *labels: str) -> dict[str, Any]:
     the tool sends (the photo resized for qwen2.5vl:7b), rounded as the model
     writes them.
     """
-    with Image.open(DATA / "photos" / photo) as image:
-        width, height = image.size
-    sent_w, sent_h = target_size(width, height, QWEN25VL_RESOLUTION)
+    prepared = load_image(
+        str(DATA / "photos" / photo),
+        policy=ImagePolicy(allowed_roots=(DATA,)),
+        resolution=QWEN25VL_RESOLUTION,
+    )
+    (width, height), (sent_w, sent_h) = prepared.original_size, prepared.sent_size
     scale = (sent_w / width, sent_h / height)
     objects = [
         {

@@ -24,7 +24,9 @@ from langchain_gravix_vision import (
     ImageDescription,
     LocateObjectsTool,
     ReadChartTool,
+    load_image,
 )
+from langchain_gravix_vision.profiles import QWEN25VL_RESOLUTION
 from tests.integration_tests.test_locate_mapping import iou
 from tests.scripted_answers import (
     GROUND_TRUTH,
@@ -236,7 +238,14 @@ def test_locate_objects_boxes_land_on_the_photo(script: Callable[..., None]) -> 
     found = message.artifact
     assert isinstance(found, Detections)
     assert found.original_size == (600, 400)
-    assert found.sent_size != found.original_size  # the mapping is not the identity
+    # Within the model's budget the photo is sent at its own size (1:1 mapping);
+    # test_locate_mapping.py covers resized and rotated images.
+    assert (
+        found.sent_size
+        == load_image(
+            "tests/data/photos/coffee.png", resolution=QWEN25VL_RESOLUTION
+        ).sent_size
+    )
     by_label = {d.label: d for d in found.objects}
     for label, truth in PHOTO_BOXES["coffee.png"].items():
         assert iou(by_label[label].box, truth) >= 0.9, label
