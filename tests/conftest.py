@@ -57,10 +57,23 @@ def stand_in() -> Iterator[StandInServer | None]:
 
 
 def _records(item: pytest.Item) -> bool:
-    """Whether a test talks to the model (its calls go through a cassette)."""
-    return item.get_closest_marker("vcr") is not None or (
+    """Whether a test talks to the model (through a cassette, or live)."""
+    return any(item.get_closest_marker(m) for m in ("vcr", "live")) or (
         "integration_tests" in item.path.parts
     )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Quality evals (marked ``live``) run only against the real API."""
+    if MODE == "live":
+        return
+    skip = pytest.mark.skip(
+        reason=f"quality eval: needs the real API ({RECORD_ENV}=live); "
+        "scripted answers would only score the script"
+    )
+    for item in items:
+        if item.get_closest_marker("live"):
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)
