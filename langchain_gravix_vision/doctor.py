@@ -12,8 +12,6 @@ replace assumed ones. The API key is sent, never printed.
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import time
 from collections.abc import Callable
@@ -21,8 +19,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import httpx
-from PIL import Image, ImageDraw
 
+from langchain_gravix_vision import _doctor_probes as probes
 from langchain_gravix_vision._text import redact, short
 from langchain_gravix_vision.profiles import (
     get_image_resolution,
@@ -33,30 +31,6 @@ MAX_MODELS = 2
 PROBES_PER_MODEL = 11
 MAX_REQUESTS = 1 + MAX_MODELS * PROBES_PER_MODEL
 RATE_LIMIT_PREFIX = "x-ratelimit-"
-HTTP_IMAGE_URL = (
-    "https://raw.githubusercontent.com/langchain-ai/docs/"
-    "4d11d08b6b0e210bd456943f7a22febbd168b543/src/images/agentic-rag-output.png"
-)
-GRID_SIDE = 1000
-_MAX_TOKENS = 5
-_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "record_colour",
-        "description": "Record a colour name.",
-        "parameters": {
-            "type": "object",
-            "properties": {"colour": {"type": "string"}},
-            "required": ["colour"],
-        },
-    },
-}
-_SCHEMA = {
-    "type": "object",
-    "properties": {"count": {"type": "integer"}},
-    "required": ["count"],
-    "additionalProperties": False,
-}
 
 
 class DoctorError(Exception):
@@ -129,35 +103,6 @@ class Report:
             f"{self.requests} requests; rate-limit headers: {limits or 'none'}"
         )
         return "\n".join(line.rstrip() for line in lines)
-
-
-def _data_url(fmt: str, side: int = 32, grid: bool = False) -> str:
-    image = Image.new("RGB", (side, side), (200, 40, 40))
-    if grid:
-        draw = ImageDraw.Draw(image)
-        for i in range(0, side, 50):
-            draw.line([(i, 0), (i, side)], fill=(0, 0, 0))
-            draw.line([(0, i), (side, i)], fill=(0, 0, 0))
-    buffer = io.BytesIO()
-    image.save(buffer, fmt)
-    encoded = base64.b64encode(buffer.getvalue()).decode()
-    return f"data:image/{fmt.lower()};base64,{encoded}"
-
-
-def _image_message(url: str) -> list[dict[str, Any]]:
-    return [
-        {
-            "role": "user",
-            "content": [
-                {"type": "text", "text": "Name the main colour in one word."},
-                {"type": "image_url", "image_url": {"url": url}},
-            ],
-        }
-    ]
-
-
-def _text_message(text: str = "Name the main colour in one word.") -> list[Any]:
-    return [{"role": "user", "content": text}]
 
 
 class Doctor:
@@ -258,7 +203,11 @@ class Doctor:
         if response.status_code >= 400:
             detail = f"{response.status_code}: {self._error_text(response)}"
             return self._add(model, name, False, detail, response.status_code, ms)
-        data = _stream_result(response.text) if extra.get("stream") else response.json()
+        data = (
+            probes.stream_result(response.text)
+            if extra.get("stream")
+            else response.json()
+        )
         ok, detail = judge(data) if judge else (True, "accepted")
         self._add(model, name, ok, detail, response.status_code, ms)
         return data
@@ -266,44 +215,48 @@ class Doctor:
     def probe_model(self, model: str) -> None:
         """The :data:`PROBES_PER_MODEL` chat probes for ``model``."""
         for fmt in ("JPEG", "PNG", "WEBP"):
-            self._chat(model, fmt.lower(), _image_message(_data_url(fmt)))
-        self._chat(model, "http_url", _image_message(HTTP_IMAGE_URL))
-        self._chat(model, "tools", _text_message(), tools=[_TOOL])
+            self._chat(model, fmt.lower(), probes.image_message(probes.data_url(fmt)))
+        self._chat(model, "http_url", probes.image_message(probes.HTTP_IMAGE_URL))
+        self._chat(model, "tools", probes.text_message(), tools=[probes.TOOL])
         forced = {"type": "function", "function": {"name": "record_colour"}}
         self._chat(
             model,
             "tool_choice",
-            _text_message(),
-            _forced_tool,
-            tools=[_TOOL],
+            probes.text_message(),
+            probes.forced_tool,
+            tools=[probes.TOOL],
             tool_choice=forced,
         )
-        schema = {"name": "count", "schema": _SCHEMA, "strict": True}
+        schema = {"name": "count", "schema": probes.SCHEMA, "strict": True}
         self._chat(
             model,
             "json_schema",
-            _text_message("How many legs has a cat? Answer with prose."),
-            _valid_count,
+            probes.text_message("How many legs has a cat? Answer with prose."),
+            probes.valid_count,
             response_format={"type": "json_schema", "json_schema": schema},
         )
         self._chat(
             model,
             "stream_usage",
-            _text_message(),
-            _stream_usage,
+            probes.text_message(),
+            probes.stream_usage,
             stream=True,
             stream_options={"include_usage": True},
         )
         self._chat(
             model,
             "max_tokens",
-            _text_message("Count from one to one hundred in words."),
-            _within_max_tokens,
-            max_tokens=_MAX_TOKENS,
+            probes.text_message("Count from one to one hundred in words."),
+            probes.within_max_tokens,
+            max_tokens=probes.MAX_TOKENS,
         )
-        text = self._chat(model, "reasoning", _text_message(), _reasoning_fields)
+        text = self._chat(
+            model, "reasoning", probes.text_message(), probes.reasoning_fields
+        )
         grid = self._chat(
-            model, "resize", _image_message(_data_url("PNG", GRID_SIDE, grid=True))
+            model,
+            "resize",
+            probes.image_message(probes.data_url("PNG", probes.GRID_SIDE, grid=True)),
         )
         self._infer_resize(model, text, grid)
 
@@ -321,73 +274,12 @@ class Doctor:
             probe.detail = "no usage in the answer"
             return
         expected = image_prompt_tokens(
-            GRID_SIDE, GRID_SIDE, get_image_resolution(model)
+            probes.GRID_SIDE, probes.GRID_SIDE, get_image_resolution(model)
         )
         probe.ok = image_tokens > 0
         seen = f"~ {image_tokens} prompt tokens" if probe.ok else "ignored (0 tokens)"
-        probe.detail = (
-            f"{GRID_SIDE}x{GRID_SIDE} image {seen} (profile predicts {expected})"
-        )
-
-
-def _stream_result(text: str) -> dict[str, Any]:
-    chunks = []
-    for line in text.splitlines():
-        if line.startswith("data:") and line[5:].strip() != "[DONE]":
-            try:
-                chunks.append(json.loads(line[5:]))
-            except ValueError:
-                continue
-    usage = next((c["usage"] for c in reversed(chunks) if c.get("usage")), None)
-    return {"chunks": len(chunks), "usage": usage}
-
-
-def _message(data: dict[str, Any]) -> dict[str, Any]:
-    try:
-        return data["choices"][0]["message"] or {}
-    except (KeyError, IndexError, TypeError):
-        return {}
-
-
-def _forced_tool(data: dict[str, Any]) -> tuple[bool, str]:
-    calls = _message(data).get("tool_calls") or []
-    names = [c.get("function", {}).get("name") for c in calls]
-    return "record_colour" in names, f"tool calls: {names or 'none'}"
-
-
-def _valid_count(data: dict[str, Any]) -> tuple[bool, str]:
-    content = _message(data).get("content") or ""
-    try:
-        value = json.loads(content)
-    except ValueError:
-        return False, f"not JSON: {short(content, 40)}"
-    ok = (
-        isinstance(value, dict)
-        and set(value) == {"count"}
-        and isinstance(value["count"], int)
-    )
-    return ok, short(content, 40)
-
-
-def _stream_usage(data: dict[str, Any]) -> tuple[bool, str]:
-    usage = data.get("usage")
-    if not usage:
-        return False, f"{data['chunks']} chunks, no usage chunk"
-    tokens = f"{usage.get('prompt_tokens')} + {usage.get('completion_tokens')}"
-    return True, f"{data['chunks']} chunks, usage {tokens} tokens"
-
-
-def _within_max_tokens(data: dict[str, Any]) -> tuple[bool | None, str]:
-    used = (data.get("usage") or {}).get("completion_tokens")
-    finish = (data.get("choices") or [{}])[0].get("finish_reason")
-    if used is None:
-        return None, f"no usage; finish_reason {finish}"
-    return used <= _MAX_TOKENS, f"{used} tokens for max {_MAX_TOKENS}; {finish}"
-
-
-def _reasoning_fields(data: dict[str, Any]) -> tuple[bool, str]:
-    fields = sorted(k for k in _message(data) if "reason" in k or "think" in k)
-    return bool(fields), f"reasoning fields: {fields or 'none'}"
+        side = probes.GRID_SIDE
+        probe.detail = f"{side}x{side} image {seen} (profile predicts {expected})"
 
 
 def run_doctor(
