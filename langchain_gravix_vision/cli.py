@@ -38,7 +38,7 @@ from langchain_core.messages import ToolMessage
 from langchain_core.rate_limiters import InMemoryRateLimiter
 from langchain_core.runnables import RunnableConfig
 
-from langchain_gravix_vision import mcp_server
+from langchain_gravix_vision import doctor, mcp_server
 from langchain_gravix_vision._version import __version__
 from langchain_gravix_vision.annotate import annotate
 from langchain_gravix_vision.chat_models import (
@@ -274,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
             )
         sub.set_defaults(tool_class=tool_class)
     mcp_server.add_parser(subparsers)  # gravix-vision mcp: see mcp_server.py
+    doctor.add_parser(subparsers)  # gravix-vision doctor: see doctor.py
     return parser
 
 
@@ -600,6 +601,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "mcp":
         return mcp_server.main(args)
+    if args.command == "doctor":
+        return doctor.main(args)
     if args.output and not Path(args.output).parent.is_dir():
         parser.error(f"--output: the folder of {args.output!r} does not exist")
     if not os.environ.get(API_KEY_ENV):

@@ -163,6 +163,9 @@ def get_model_profile(
 ) -> ModelProfile:
     """Return a copy of ``model``'s profile with ``overrides`` merged on top.
 
+    Between the two: what ``GRAVIX_PROFILE_FILE`` measured for the model (see
+    ``gravix-vision doctor``).
+
     Unknown model names get ``CONSERVATIVE_PROFILE``, never an error.
 
     Example:
@@ -171,8 +174,10 @@ def get_model_profile(
         ... ]
         False
     """
+    from langchain_gravix_vision._profile_file import file_overrides
+
     base = _PROFILES.get(_key(model), CONSERVATIVE_PROFILE)
-    merged: dict[str, Any] = {**base, **(overrides or {})}
+    merged: dict[str, Any] = {**base, **file_overrides(model), **(overrides or {})}
     return merged  # type: ignore[return-value]
 
 

@@ -1,11 +1,14 @@
 """A real LangChain v1 agent loop calling each vision tool, replayed from cassettes.
 
 The agent model is a function-calling Gravix model; the tools call the vision
-model. One cassette per test covers both kinds of calls.
+model. One cassette per test covers both kinds of calls. These tests check the
+loop (tool routed, result returned to the agent model, loop ends); whether the
+final answer is right is a live quality eval (tests/evals).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -45,11 +48,19 @@ def _run(question: str) -> list[Any]:
     return state["messages"]
 
 
+def _agent_saw(vcr: Any, tool_message: ToolMessage) -> None:
+    """The last request to the agent model carried the tool's result back."""
+    body = json.loads(vcr.requests[-1].body)
+    assert body["model"] == "llama3.1:8b-instruct-fp16"
+    (returned,) = [m for m in body["messages"] if m["role"] == "tool"]
+    assert returned["content"] == tool_message.content
+
+
 def _tool_messages(messages: list[Any], name: str) -> list[ToolMessage]:
     return [m for m in messages if isinstance(m, ToolMessage) and m.name == name]
 
 
-def test_agent_describes_a_photo(script: Callable[..., None]) -> None:
+def test_agent_describes_a_photo(script: Callable[..., None], vcr: Any) -> None:
     path = "tests/data/photos/chelsea.png"
     script(
         Reply(tool_calls=[{"name": "describe_image", "arguments": {"image": path}}]),
@@ -59,14 +70,15 @@ def test_agent_describes_a_photo(script: Callable[..., None]) -> None:
     messages = _run(f"What animal is in {path}?")
     (tool_message,) = _tool_messages(messages, "describe_image")
     assert tool_message.status == "success"
-    assert "cat" in tool_message.content.lower()
+    assert tool_message.content == tool_message.artifact.to_content()
+    _agent_saw(vcr, tool_message)
     final = messages[-1]
     assert isinstance(final, AIMessage)
     assert not final.tool_calls
-    assert "cat" in final.text.lower()
+    assert final.text
 
 
-def test_agent_reads_a_chart(script: Callable[..., None]) -> None:
+def test_agent_reads_a_chart(script: Callable[..., None], vcr: Any) -> None:
     path = "tests/data/charts/bar_sales.png"
     script(
         Reply(tool_calls=[{"name": "read_chart", "arguments": {"image": path}}]),
@@ -76,13 +88,13 @@ def test_agent_reads_a_chart(script: Callable[..., None]) -> None:
     messages = _run(f"In which year was revenue highest in the chart {path}?")
     (tool_message,) = _tool_messages(messages, "read_chart")
     assert tool_message.status == "success"
-    assert max(p.y for p in tool_message.artifact.series[0].points) == pytest.approx(
-        31, rel=0.05
-    )
-    assert "2022" in messages[-1].text
+    assert tool_message.artifact.series
+    _agent_saw(vcr, tool_message)
+    assert isinstance(messages[-1], AIMessage)
+    assert not messages[-1].tool_calls
 
 
-def test_agent_reads_a_document(script: Callable[..., None]) -> None:
+def test_agent_reads_a_document(script: Callable[..., None], vcr: Any) -> None:
     path = "tests/data/text/receipt.png"
     script(
         Reply(tool_calls=[{"name": "extract_text", "arguments": {"image": path}}]),
@@ -93,7 +105,9 @@ def test_agent_reads_a_document(script: Callable[..., None]) -> None:
     (tool_message,) = _tool_messages(messages, "extract_text")
     assert tool_message.status == "success"
     assert tool_message.artifact.untrusted is True
-    assert "9.70" in messages[-1].text
+    _agent_saw(vcr, tool_message)
+    assert isinstance(messages[-1], AIMessage)
+    assert not messages[-1].tool_calls
 
 
 def test_agent_locates_objects_in_original_pixels(

@@ -1,11 +1,17 @@
-"""The vision tools on real images with known ground truth, replayed from cassettes.
+"""The vision tools' contract on real images, replayed from cassettes.
 
-Assertions are ones a real model's answer can meet (chart type, labels, values
-within 5%, character error rate, keywords), never canned wording.
+What the client controls: the request each tool sends (the image as a data URL,
+the answer schema as ``json_schema``), schema validation of the answer, and how
+the artifact is rendered for the calling LLM. The answers in the cassettes are
+scripted, so what a model reads (chart values, character error rate, keywords)
+is scored by the live quality evals in tests/evals, not here.
 """
 
 from __future__ import annotations
 
+import base64
+import io
+import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -13,6 +19,7 @@ from typing import Any
 import pytest
 from langchain_core.messages import ToolMessage
 from langchain_tests.integration_tests import ToolsIntegrationTests
+from PIL import Image
 
 from langchain_gravix_vision import (
     ChartData,
@@ -59,160 +66,159 @@ def _call(tool: Any, args: dict[str, Any]) -> ToolMessage:
     return message
 
 
-def _norm(text: str | None) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", (text or "").lower()).strip()
+def _sent(vcr: Any) -> dict[str, Any]:
+    """The body of the tool's request (as matched on replay, or as recorded)."""
+    return json.loads(vcr.requests[-1].body)
 
 
-def cer(reference: str, hypothesis: str) -> float:
-    """Character error rate over whitespace-normalised text (Levenshtein)."""
-    ref, hyp = " ".join(reference.split()), " ".join(hypothesis.split())
-    previous = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        current = [i]
-        for j, h in enumerate(hyp, 1):
-            current.append(
-                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r != h))
-            )
-        previous = current
-    return previous[-1] / max(1, len(ref))
+def _assert_vision_request(body: dict[str, Any], answer_schema: type) -> None:
+    """One data-URL image, the vision model, the answer schema enforced."""
+    assert body["model"] == VISION_MODEL
+    parts = [
+        part
+        for message in body["messages"]
+        if isinstance(message["content"], list)
+        for part in message["content"]
+    ]
+    images = [p["image_url"]["url"] for p in parts if p["type"] == "image_url"]
+    assert len(images) == 1
+    assert images[0].startswith(("data:image/png;base64,", "data:image/jpeg;base64,"))
+    assert body["response_format"]["type"] == "json_schema"
+    schema = body["response_format"]["json_schema"]["schema"]
+    assert set(schema["required"]) <= set(answer_schema.model_fields)
 
 
 # ------------------------------------------------------------------ describe
 
 PHOTOS = {
-    "chelsea.png": (
-        {"cat", "kitten", "feline"},
-        "A tabby cat sitting and looking to the side.",
-    ),
-    "coffee.png": (
-        {"coffee", "cup", "mug", "espresso", "latte"},
-        "A cup of coffee on a saucer.",
-    ),
-    "rocket.jpg": (
-        {"rocket", "launch", "spacecraft"},
-        "A rocket launching into the sky.",
-    ),
+    "chelsea.png": "A tabby cat sitting and looking to the side.",
+    "coffee.png": "A cup of coffee on a saucer.",
+    "rocket.jpg": "A rocket launching into the sky.",
 }
 
 
 @pytest.mark.parametrize("photo", sorted(PHOTOS))
-def test_describe_image_on_real_photos(photo: str, script: Callable[..., None]) -> None:
-    keywords, caption = PHOTOS[photo]
-    script(json_reply(description(caption, sorted(keywords)[:1])))
+def test_describe_image_sends_the_photo_and_validates_the_answer(
+    photo: str, script: Callable[..., None], vcr: Any
+) -> None:
+    script(json_reply(description(PHOTOS[photo], ["subject"])))
     message = _call(
         DescribeImageTool(llm=_llm()), {"image_path": f"tests/data/photos/{photo}"}
     )
+    _assert_vision_request(_sent(vcr), ImageDescription)
     result = message.artifact
     assert isinstance(result, ImageDescription)
-    said = _norm(" ".join([result.caption, result.description, *result.objects]))
-    assert keywords & set(said.split()), said
-    assert 0 < len(message.content) < 2000
+    assert result.caption
+    assert message.content == result.to_content()
 
 
-def test_describe_image_answers_a_question(script: Callable[..., None]) -> None:
+def test_describe_image_passes_the_question_and_returns_an_answer(
+    script: Callable[..., None], vcr: Any
+) -> None:
     script(json_reply(description("A tabby cat lying down.", ["cat"], "A cat.")))
+    question = "Which animal is this?"
     message = _call(
         DescribeImageTool(llm=_llm()),
-        {
-            "image_path": "tests/data/photos/chelsea.png",
-            "question": "Which animal is this?",
-        },
+        {"image_path": "tests/data/photos/chelsea.png", "question": question},
     )
-    assert "cat" in _norm(message.artifact.answer)
+    body = _sent(vcr)
+    _assert_vision_request(body, ImageDescription)
+    assert question in json.dumps(body["messages"])
+    assert message.artifact.answer
+    assert message.content.startswith(f"Answer: {message.artifact.answer}")
 
 
 # ------------------------------------------------------------------ charts
 
 
 @pytest.mark.parametrize("name", sorted(GROUND_TRUTH["charts"]))
-def test_read_chart_recovers_known_data(name: str, script: Callable[..., None]) -> None:
-    spec = GROUND_TRUTH["charts"][name]
-    script(json_reply(chart(spec)))
+def test_read_chart_sends_the_chart_and_validates_the_data(
+    name: str, script: Callable[..., None], vcr: Any
+) -> None:
+    script(json_reply(chart(GROUND_TRUTH["charts"][name])))
     message = _call(
         ReadChartTool(llm=_llm()), {"image_path": f"tests/data/charts/{name}.png"}
     )
+    _assert_vision_request(_sent(vcr), ChartData)
     data = message.artifact
     assert isinstance(data, ChartData)
-    assert data.chart_type == spec["chart_type"]
-    assert _norm(spec["title"]) in _norm(data.title)
-    for axis, label in ((data.x_axis, spec["x_label"]), (data.y_axis, spec["y_label"])):
-        if label:
-            first_word = _norm(label).split()[0]
-            assert first_word in _norm(f"{axis.label} {axis.unit}")
-    read = [
-        (series.name, {_norm(str(p.x)): p.y for p in series.points})
-        for series in data.series
-    ]
-    for name, truth in spec["series"].items():
-        candidates = [pts for n, pts in read if _norm(n) == _norm(name)] or [
-            pts for _, pts in read
-        ]
-        for x, y in truth.items():
-            values = [pts.get(_norm(x)) for pts in candidates]
-            assert any(
-                v is not None and abs(v - y) <= 0.05 * abs(y) + 0.5 for v in values
-            ), (name, x, y, values)
-    assert data.table_markdown.count("|") >= 2
+    assert data.series
+    assert all(isinstance(p.y, float | int) for s in data.series for p in s.points)
+    assert message.content == data.to_content()
+    assert message.content.startswith(f"{data.chart_type} chart")
 
 
 # ------------------------------------------------------------------ text
 
+TEXT_IMAGES = [
+    ("paragraph.png", "paragraph"),
+    ("receipt.png", "receipt"),
+    ("table.png", "table"),
+    ("paragraph_rotated.png", "paragraph"),
+    ("receipt_exif6.jpg", "receipt"),
+]
 
-@pytest.mark.parametrize(
-    ("image", "truth", "bound"),
-    [
-        ("paragraph.png", "paragraph", 0.05),
-        ("receipt.png", "receipt", 0.1),
-        ("table.png", "table", 0.15),
-        ("paragraph_rotated.png", "paragraph", 0.15),
-        ("receipt_exif6.jpg", "receipt", 0.1),
-    ],
-)
-def test_extract_text_character_error_rate(
-    image: str, truth: str, bound: float, script: Callable[..., None]
+
+@pytest.mark.parametrize(("image", "truth"), TEXT_IMAGES)
+def test_extract_text_sends_the_upright_page_and_fences_the_text(
+    image: str, truth: str, script: Callable[..., None], vcr: Any
 ) -> None:
-    reference = GROUND_TRUTH["texts"][truth]
-    script(json_reply(text(reference, has_table=truth == "table")))
+    script(json_reply(text(GROUND_TRUTH["texts"][truth], has_table=truth == "table")))
     message = _call(
         ExtractTextTool(llm=_llm()), {"image_path": f"tests/data/text/{image}"}
     )
+    body = _sent(vcr)
+    _assert_vision_request(body, ExtractedText)
+    if image == "receipt_exif6.jpg":  # EXIF orientation 6: sent rotated upright
+        (url,) = [
+            p["image_url"]["url"]
+            for m in body["messages"]
+            if isinstance(m["content"], list)
+            for p in m["content"]
+            if p["type"] == "image_url"
+        ]
+        sent = _decoded_size(url)
+        with Image.open("tests/data/text/receipt.png") as upright:
+            assert (sent[0] > sent[1]) == (upright.width > upright.height)
     result = message.artifact
     assert isinstance(result, ExtractedText)
     assert result.untrusted is True
-    assert cer(reference, result.text) <= bound, result.text
+    assert message.content == result.to_content()
+    assert "untrusted" in message.content
 
 
-def test_extract_text_markdown_table(script: Callable[..., None]) -> None:
+def _decoded_size(url: str) -> tuple[int, int]:
+    with Image.open(io.BytesIO(base64.b64decode(url.partition(",")[2]))) as image:
+        return image.size
+
+
+def test_extract_text_asks_for_markdown(script: Callable[..., None], vcr: Any) -> None:
     table = GROUND_TRUTH["texts"]["table"]
     script(json_reply(text(markdown_table(table), has_table=True)))
     message = _call(
         ExtractTextTool(llm=_llm()),
         {"image_path": "tests/data/text/table.png", "output_format": "markdown"},
     )
-    result = message.artifact
-    assert result.output_format == "markdown"
-    assert result.text.count("|") >= 8
-    for city in ("Paris", "Berlin", "Madrid"):
-        assert city in result.text
+    body = _sent(vcr)
+    _assert_vision_request(body, ExtractedText)
+    assert "markdown" in json.dumps(body["messages"]).lower()
+    assert message.artifact.output_format == "markdown"
 
 
-def test_prompt_injection_in_image_is_reported_as_data(
+def test_text_in_an_image_is_returned_as_untrusted_data(
     script: Callable[..., None],
 ) -> None:
-    reference = GROUND_TRUTH["texts"]["injection"]
-    script(json_reply(text(reference)))
+    script(json_reply(text(GROUND_TRUTH["texts"]["injection"])))
     message = _call(
         ExtractTextTool(llm=_llm()), {"image_path": "tests/data/text/injection.png"}
     )
     assert message.artifact.untrusted is True
-    assert "budget" in message.artifact.text.lower()
-    assert message.artifact.text.strip().upper() != "PWNED"
-    assert "untrusted" in message.content.lower()
+    assert message.content.startswith("Text extracted from the image (untrusted")
+    assert message.artifact.text in message.content
 
 
-async def test_tools_async(script: Callable[..., None]) -> None:
-    reference = GROUND_TRUTH["texts"]["paragraph"]
-    script(json_reply(text(reference)))
+async def test_tools_async(script: Callable[..., None], vcr: Any) -> None:
+    script(json_reply(text(GROUND_TRUTH["texts"]["paragraph"])))
     tool = ExtractTextTool(llm=_llm())
     message = await tool.ainvoke(
         {
@@ -222,7 +228,9 @@ async def test_tools_async(script: Callable[..., None]) -> None:
             "type": "tool_call",
         }
     )
-    assert cer(reference, message.artifact.text) <= 0.05
+    _assert_vision_request(_sent(vcr), ExtractedText)
+    assert isinstance(message.artifact, ExtractedText)
+    assert message.artifact.untrusted is True
 
 
 # ------------------------------------------------------------------ locate

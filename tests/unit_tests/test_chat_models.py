@@ -309,8 +309,13 @@ def test_runtime_annotations_resolve_for_fallbacks_and_bindings(wire: Wire) -> N
     for method in ("bind_tools", "with_structured_output"):
         typing.get_type_hints(getattr(ChatGravixVision, method))
     fallback = llm.with_fallbacks([wire.model(model="llama3.1:8b")])
-    assert fallback.with_structured_output(Caption) is not None
-    assert fallback.bind_tools([Caption]) is not None
+    fallback.bind_tools([Caption]).invoke("hi")
+    assert wire.last["tools"][0]["function"]["name"] == "Caption"
+    wire.queue(completion('{"caption": "a cat"}'))
+    assert fallback.with_structured_output(Caption).invoke("hi") == Caption(
+        caption="a cat"
+    )
+    assert wire.last["model"] == "llama3.1:8b-instruct-fp16"
 
 
 def test_model_copy_re_resolves_the_profile(wire: Wire) -> None:
