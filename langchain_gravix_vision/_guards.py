@@ -79,6 +79,22 @@ def refuse_images_without_vision(
             raise UnsupportedCapabilityError(msg)
 
 
+def refuse_tools(model: str, profile: dict[str, Any]) -> None:
+    """Refuse tools for a model whose profile has none (the server answers 400).
+
+    Example:
+        >>> refuse_tools("llama3.1:8b", {"tool_calling": True})  # fine
+    """
+    if not profile.get("tool_calling"):
+        msg = (
+            f"Model {model!r} does not support tool calling on Gravix Layer "
+            "(its profile has tool_calling=False). Use a function-calling "
+            "model such as 'llama3.1:8b-instruct-fp16', or override with "
+            "profile_overrides={'tool_calling': True}."
+        )
+        raise UnsupportedCapabilityError(msg)
+
+
 def refuse_n(n: Any) -> None:
     """Raise for ``n > 1``: the server ignores ``n`` and returns one choice."""
     if isinstance(n, int) and n > 1:

@@ -18,6 +18,8 @@ import logging
 import ssl
 import threading
 import weakref
+from collections.abc import Mapping
+from typing import Any
 
 import httpx
 import httpx2
@@ -118,6 +120,41 @@ class LoopLocalTransport(httpx2.AsyncBaseTransport):
             entry = self._pools.pop(id(loop), None)
         if entry is not None and entry[0] is loop:
             await entry[1].aclose()
+
+
+def openai_clients(
+    *,
+    api_key: str,
+    base_url: str,
+    timeout: Any,
+    max_retries: int | None,
+    default_headers: Mapping[str, str] | None,
+    default_query: Mapping[str, object] | None,
+    http_client: Any = None,
+    http_async_client: Any = None,
+) -> tuple[openai.OpenAI, openai.AsyncOpenAI]:
+    """The sync and async openai clients, over the shared pooled HTTP clients.
+
+    Example:
+        >>> sync, _ = openai_clients(api_key="k", base_url="http://x/v1", timeout=None,
+        ...     max_retries=None, default_headers=None, default_query=None)
+        >>> str(sync.base_url)
+        'http://x/v1/'
+    """
+    params: dict[str, Any] = {
+        "api_key": api_key,
+        "base_url": base_url,
+        "timeout": timeout,
+        "default_headers": default_headers,
+        "default_query": default_query,
+    }
+    if max_retries is not None:
+        params["max_retries"] = max_retries
+    sync = openai.OpenAI(**params, http_client=http_client or shared_http_client())
+    async_ = openai.AsyncOpenAI(
+        **params, http_client=http_async_client or shared_async_http_client()
+    )
+    return sync, async_
 
 
 @functools.lru_cache(maxsize=1)

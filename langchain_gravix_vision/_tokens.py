@@ -20,10 +20,16 @@ import binascii
 import io
 import json
 import math
+from collections.abc import Sequence
 from typing import Any
 
+from langchain_core.messages import BaseMessage
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from langchain_openai.chat_models.base import _convert_message_to_dict
 from PIL import Image
 
+from langchain_gravix_vision.images import ImagePolicy
+from langchain_gravix_vision.message_images import prepare_messages
 from langchain_gravix_vision.profiles import (
     DEFAULT_IMAGE_TOKENS,
     IMAGE_MARKER_TOKENS,
@@ -101,3 +107,30 @@ def count_payload_tokens(
     if tools := payload.get("tools"):
         total += estimate_text_tokens(json.dumps(tools))
     return max(total, 1)
+
+
+def count_message_tokens(
+    messages: Sequence[BaseMessage],
+    tools: Sequence[Any] | None,
+    *,
+    policy: ImagePolicy | None,
+    resolution: ImageResolution,
+    allow_fetching_images: bool = True,
+) -> int:
+    """Prompt tokens of LangChain messages, their images prepared as for a request.
+
+    Example:
+        >>> from langchain_core.messages import HumanMessage
+        >>> count_message_tokens([HumanMessage("Hello there!")], None,
+        ...     policy=None, resolution={"strategy": "fit", "max_side": 896})
+        7
+    """
+    if policy is not None and not allow_fetching_images:
+        policy = policy.model_copy(update={"url_mode": "pass_through"})
+    prepared = prepare_messages(messages, policy=policy, resolution=resolution)
+    payload: dict[str, Any] = {
+        "messages": [_convert_message_to_dict(m) for m in prepared]
+    }
+    if tools:
+        payload["tools"] = [convert_to_openai_tool(t) for t in tools]
+    return count_payload_tokens(payload, resolution)

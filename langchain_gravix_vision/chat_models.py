@@ -8,22 +8,25 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import openai
 from langchain_core.language_models import LanguageModelInput
-from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils import from_env, secret_from_env
-from langchain_core.utils.function_calling import convert_to_openai_tool
-from langchain_openai.chat_models.base import BaseChatOpenAI, _convert_message_to_dict
+from langchain_openai.chat_models.base import BaseChatOpenAI
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from typing_extensions import Self
 
 from langchain_gravix_vision import _guards
-from langchain_gravix_vision._http import shared_async_http_client, shared_http_client
-from langchain_gravix_vision._text import redact
-from langchain_gravix_vision._tokens import count_payload_tokens, estimate_text_tokens
+from langchain_gravix_vision._http import openai_clients
+from langchain_gravix_vision._responses import (
+    PROVIDER,
+    finish_chunk,
+    finish_result,
+    has_finish_reason,
+)
+from langchain_gravix_vision._tokens import count_message_tokens, estimate_text_tokens
 from langchain_gravix_vision._version import __version__
-from langchain_gravix_vision.errors import UnsupportedCapabilityError
 from langchain_gravix_vision.images import ImagePolicy, to_thread_cancellable
 from langchain_gravix_vision.message_images import prepare_messages
 from langchain_gravix_vision.profiles import (
@@ -44,8 +47,6 @@ if TYPE_CHECKING:
 DEFAULT_API_BASE = "https://api.gravixlayer.com/v1/inference"
 API_KEY_ENV = "GRAVIXLAYER_API_KEY"
 BASE_URL_ENV = "GRAVIXLAYER_BASE_URL"
-PROVIDER = "gravixlayer"
-_REASONING_FIELDS = ("reasoning_content", "reasoning")
 _IMAGES_PREPARED = "_gravix_images_prepared"
 """Private call kwarg: the async paths prepared the images in a thread already."""
 
@@ -240,25 +241,22 @@ class ChatGravixVision(BaseChatOpenAI):
                 "environment variable or pass api_key=... to ChatGravixVision."
             )
             raise ValueError(msg)
-        client_params: dict[str, Any] = {
-            "api_key": self.gravix_api_key.get_secret_value(),
-            "base_url": self.gravix_api_base,
-            "timeout": self.request_timeout,
-            "default_headers": self.default_headers,
-            "default_query": self.default_query,
-        }
-        if self.max_retries is not None:
-            client_params["max_retries"] = self.max_retries
-        if not self.client:
-            http_client = self.http_client or shared_http_client()
-            self.root_client = openai.OpenAI(**client_params, http_client=http_client)
-            self.client = self.root_client.chat.completions
-        if not self.async_client:
-            http_async = self.http_async_client or shared_async_http_client()
-            self.root_async_client = openai.AsyncOpenAI(
-                **client_params, http_client=http_async
+        if not self.client or not self.async_client:
+            root, root_async = openai_clients(
+                api_key=self.gravix_api_key.get_secret_value(),
+                base_url=self.gravix_api_base,
+                timeout=self.request_timeout,
+                max_retries=self.max_retries,
+                default_headers=self.default_headers,
+                default_query=self.default_query,
+                http_client=self.http_client,
+                http_async_client=self.http_async_client,
             )
-            self.async_client = self.root_async_client.chat.completions
+            if not self.client:
+                self.root_client, self.client = root, root.chat.completions
+            if not self.async_client:
+                self.root_async_client = root_async
+                self.async_client = root_async.chat.completions
         if self.stream_usage is not False:
             self.stream_usage = True
         return self
@@ -312,18 +310,6 @@ class ChatGravixVision(BaseChatOpenAI):
                 copied.profile = copied._resolve_model_profile()
         return copied
 
-    def _refuse_unsupported(self, payload: dict[str, Any]) -> None:
-        """Refuse a request the model cannot take, before anything is sent."""
-        model = payload.get("model") or self.model_name
-        if payload.get("tools") and not self._capabilities(model).get("tool_calling"):
-            msg = (
-                f"Model {model!r} does not support tool calling on Gravix Layer "
-                "(its profile has tool_calling=False). Use a function-calling "
-                "model such as 'llama3.1:8b-instruct-fp16', or override with "
-                "profile_overrides={'tool_calling': True}."
-            )
-            raise UnsupportedCapabilityError(msg)
-
     def _get_request_payload(
         self,
         input_: LanguageModelInput,
@@ -337,10 +323,11 @@ class ChatGravixVision(BaseChatOpenAI):
         payload = super()._get_request_payload(messages, stop=stop, **kwargs)
         if "max_completion_tokens" in payload:
             payload["max_tokens"] = payload.pop("max_completion_tokens")
-        self._refuse_unsupported(payload)
+        model = payload.get("model") or self.model_name
+        if payload.get("tools"):
+            _guards.refuse_tools(model, dict(self._capabilities(model)))
         _guards.refuse_n(payload.get("n"))
         if "messages" in payload:
-            model = payload.get("model") or self.model_name
             if self.image_policy is None:
                 profile = dict(self._capabilities(model))
                 _guards.check_sent_images(payload["messages"], model, profile)
@@ -413,7 +400,7 @@ class ChatGravixVision(BaseChatOpenAI):
         finished = False
         with self._typed_errors(kwargs):
             for chunk in super()._stream(messages, *args, **kwargs):
-                finished = finished or _has_finish_reason(chunk)
+                finished = finished or has_finish_reason(chunk)
                 yield chunk
         if not finished:
             raise _guards.incomplete(stream=True)
@@ -425,7 +412,7 @@ class ChatGravixVision(BaseChatOpenAI):
         finished = False
         with self._typed_errors(kwargs):
             async for chunk in super()._astream(messages, *args, **kwargs):
-                finished = finished or _has_finish_reason(chunk)
+                finished = finished or has_finish_reason(chunk)
                 yield chunk
         if not finished:
             raise _guards.incomplete(stream=True)
@@ -479,17 +466,14 @@ class ChatGravixVision(BaseChatOpenAI):
             ... )
             7
         """
-        policy = self.image_policy
-        if policy is not None and not allow_fetching_images:
-            policy = policy.model_copy(update={"url_mode": "pass_through"})
         resolution = get_image_resolution(self.model_name, self.image_resolution)
-        prepared = prepare_messages(messages, policy=policy, resolution=resolution)
-        payload: dict[str, Any] = {
-            "messages": [_convert_message_to_dict(m) for m in prepared]
-        }
-        if tools:
-            payload["tools"] = [convert_to_openai_tool(t) for t in tools]
-        return count_payload_tokens(payload, resolution)
+        return count_message_tokens(
+            messages,
+            tools,
+            policy=self.image_policy,
+            resolution=resolution,
+            allow_fetching_images=allow_fetching_images,
+        )
 
     def bind_tools(
         self,
@@ -537,34 +521,8 @@ class ChatGravixVision(BaseChatOpenAI):
         generation_info: dict | None = None,
     ) -> ChatResult:
         result = super()._create_chat_result(response, generation_info)
-        choices = (
-            response.get("choices")
-            if isinstance(response, dict)
-            else getattr(response, "choices", None)
-        ) or []
         key = self.gravix_api_key.get_secret_value() if self.gravix_api_key else ""
-        for generation, choice in zip(result.generations, choices, strict=False):
-            finish = (
-                choice.get("finish_reason")
-                if isinstance(choice, dict)
-                else getattr(choice, "finish_reason", None)
-            )
-            if not finish:
-                raise _guards.incomplete(stream=False)
-            generation.message.response_metadata["model_provider"] = PROVIDER
-            if key and isinstance(generation.message.content, str):
-                # A server or model that echoes the key must not pass it on.
-                generation.message.content = redact(
-                    generation.message.content, [key], shapes=False
-                )
-                generation.text = generation.message.content
-            message = (
-                choice.get("message", {})
-                if isinstance(choice, dict)
-                else (choice.message.model_extra or {})
-            )
-            _copy_reasoning(message, generation.message.additional_kwargs)
-        return result
+        return finish_result(result, response, key)
 
     def _convert_chunk_to_generation_chunk(
         self,
@@ -572,37 +530,7 @@ class ChatGravixVision(BaseChatOpenAI):
         default_chunk_class: type,
         base_generation_info: dict | None,
     ) -> ChatGenerationChunk | None:
-        generation_chunk = super()._convert_chunk_to_generation_chunk(
+        generation = super()._convert_chunk_to_generation_chunk(
             chunk, default_chunk_class, base_generation_info
         )
-        if generation_chunk is None:
-            return None
-        generation_chunk.message.response_metadata["model_provider"] = PROVIDER
-        if (choices := chunk.get("choices")) and isinstance(
-            generation_chunk.message, AIMessageChunk
-        ):
-            _copy_reasoning(
-                choices[0].get("delta") or {},
-                generation_chunk.message.additional_kwargs,
-            )
-        return generation_chunk
-
-
-def _has_finish_reason(chunk: ChatGenerationChunk) -> bool:
-    info = chunk.generation_info or {}
-    return bool(
-        info.get("finish_reason")
-        or chunk.message.response_metadata.get("finish_reason")
-    )
-
-
-def _copy_reasoning(source: dict[str, Any], target: dict[str, Any]) -> None:
-    """Copy a provider reasoning field into ``additional_kwargs``.
-
-    Ollama at HEAD sends ``reasoning``; other servers send ``reasoning_content``.
-    Both land in ``additional_kwargs["reasoning_content"]``.
-    """
-    for field in _REASONING_FIELDS:
-        if value := source.get(field):
-            target["reasoning_content"] = value
-            return
+        return None if generation is None else finish_chunk(generation, chunk)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
