@@ -12,18 +12,14 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
 
-import openai
 from langchain_core.callbacks import (
     AsyncCallbackManagerForToolRun,
     CallbackManagerForToolRun,
 )
-from langchain_core.exceptions import OutputParserException
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import (
-    AIMessage,
     BaseMessage,
     HumanMessage,
     SystemMessage,
@@ -47,11 +43,8 @@ from langchain_gravix_vision._text import redact, short
 from langchain_gravix_vision.documents.pages import select_pages
 from langchain_gravix_vision.documents.pdf import is_pdf, open_pdf
 from langchain_gravix_vision.errors import (
-    GravixVisionError,
-    IncompleteResponseError,
     InvalidPageRange,
     ModelOutputError,
-    ModelResponseError,
     failure_message,
 )
 from langchain_gravix_vision.images import (
@@ -68,25 +61,13 @@ from langchain_gravix_vision.profiles import (
     SupportsImageResolution,
     get_image_resolution,
 )
-from langchain_gravix_vision.tools.prompts import REPAIR_PROMPT
+from langchain_gravix_vision.tools._retry import Attempt, as_output, next_step
 from langchain_gravix_vision.tools.schemas import ImageArgs, VisionResult
 
 logger = logging.getLogger(__name__)
 
 ArgsT = TypeVar("ArgsT", bound=ImageArgs)
 ResultT = TypeVar("ResultT", bound=VisionResult)
-
-# Raised by the model call itself when the answer is unusable (openai's parse()
-# validates json_schema answers and refuses cut-off ones): the retry policy
-# treats them like an unparsable answer. An answer without a finish_reason (the
-# server failed mid-answer) is sent again as it was.
-_OUTPUT_ERRORS = (
-    IncompleteResponseError,
-    openai.LengthFinishReasonError,
-    ValidationError,
-    json.JSONDecodeError,
-    OutputParserException,
-)
 
 
 def _validation_message(error: ValidationError | ValidationErrorV1) -> str:
@@ -95,15 +76,6 @@ def _validation_message(error: ValidationError | ValidationErrorV1) -> str:
         str(e.get("msg", "")).removeprefix("Value error, ") for e in error.errors()
     )
     return f"invalid_arguments: {short(problems, 300)}"
-
-
-@dataclass(frozen=True)
-class _Attempt:
-    """One model call to make: its token budget, messages and why it is made."""
-
-    budget: int
-    messages: list[BaseMessage]
-    kind: Literal["first", "longer", "resend", "repair"] = "first"
 
 
 class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
@@ -219,7 +191,7 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
         """Read and prepare the one image (or PDF page) the arguments name."""
         return self._prepare_raw(self._read(args), args)
 
-    def _first(self, image: PreparedImage, args: ArgsT) -> _Attempt:
+    def _first(self, image: PreparedImage, args: ArgsT) -> Attempt:
         messages: list[BaseMessage] = [
             SystemMessage(self.system_prompt),
             HumanMessage(
@@ -229,7 +201,7 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
                 ]
             ),
         ]
-        return _Attempt(self.max_tokens, messages)
+        return Attempt(self.max_tokens, messages)
 
     def _structured(self, budget: int) -> Runnable:
         """The model with this tool's settings and schema (built once per budget)."""
@@ -248,50 +220,10 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
 
     # ------------------------------------------------------------ retry policy
 
-    def _next(
-        self, attempt: _Attempt, output: dict[str, Any], first: _Attempt
-    ) -> BaseModel | _Attempt:
-        """The answer when it is usable, else the one retry to make.
-
-        One call; then one retry: with a doubled budget (the answer was cut off
-        at ``max_tokens``), the same request again (the server's answer ended
-        without a finish reason) or a repair request (the answer did not
-        validate).
-        """
-        raw, parsed = output.get("raw"), output.get("parsed")
-        error = output.get("parsing_error")
-        if isinstance(parsed, BaseModel) and error is None:
-            return parsed
-        finish = getattr(raw, "response_metadata", {}).get("finish_reason")
-        truncated = finish == "length" or isinstance(
-            error, openai.LengthFinishReasonError
-        )
-        incomplete = isinstance(error, IncompleteResponseError)
-        if attempt.kind != "first":
-            if isinstance(error, IncompleteResponseError):
-                raise error  # cut twice: say so, not "invalid"
-            reason = (
-                "the answer was cut off even with a doubled token budget"
-                if truncated
-                else "the answer did not match the schema after one repair retry"
-            )
-            msg = f"The vision model's output was unusable: {reason}."
-            raise ModelOutputError(msg)
-        if truncated:
-            return _Attempt(first.budget * 2, first.messages, "longer")
-        if incomplete:  # the server's stream broke off: send the same again
-            return _Attempt(first.budget, first.messages, "resend")
-        repair = list(first.messages)
-        if isinstance(raw, AIMessage):
-            repair.append(AIMessage(raw.text))
-        note = short(error or "no JSON object in the answer", 300)
-        repair.append(HumanMessage(REPAIR_PROMPT.format(error=note)))
-        return _Attempt(first.budget, repair, "repair")
-
     def _result(
-        self, step: BaseModel | _Attempt, args: ArgsT, image: PreparedImage
+        self, step: BaseModel | Attempt, args: ArgsT, image: PreparedImage
     ) -> ResultT:
-        if isinstance(step, _Attempt):  # _next raises first; kept for the type
+        if isinstance(step, Attempt):  # _next raises first; kept for the type
             raise ModelOutputError("The vision model's output was unusable.")
         result = self.finish_image(step, args, image)
         dumped = result.model_dump_json()
@@ -300,27 +232,27 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
             result = result.model_validate_json(redact(dumped, secrets, shapes=False))
         return result
 
-    def _call(self, attempt: _Attempt, config: RunnableConfig) -> dict[str, Any]:
+    def _call(self, attempt: Attempt, config: RunnableConfig) -> dict[str, Any]:
         try:
             return self._structured(attempt.budget).invoke(attempt.messages, config)
-        except Exception as exc:  # sorted by _as_output
-            return _as_output(exc)
+        except Exception as exc:  # sorted by as_output
+            return as_output(exc)
 
-    async def _acall(self, attempt: _Attempt, config: RunnableConfig) -> dict[str, Any]:
+    async def _acall(self, attempt: Attempt, config: RunnableConfig) -> dict[str, Any]:
         try:
             runnable = self._structured(attempt.budget)
             return await runnable.ainvoke(attempt.messages, config)
-        except Exception as exc:  # sorted by _as_output
-            return _as_output(exc)
+        except Exception as exc:  # sorted by as_output
+            return as_output(exc)
 
     def _answer(
         self, image: PreparedImage, args: ArgsT, config: RunnableConfig
     ) -> ResultT:
         """Ask the model about one prepared image (one retry at most)."""
         first = self._first(image, args)
-        step = self._next(first, self._call(first, config), first)
-        if isinstance(step, _Attempt):
-            step = self._next(step, self._call(step, config), first)
+        step = next_step(first, self._call(first, config), first)
+        if isinstance(step, Attempt):
+            step = next_step(step, self._call(step, config), first)
         return self._result(step, args, image)
 
     async def _aanswer(
@@ -328,9 +260,9 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
     ) -> ResultT:
         """Async :meth:`_answer`."""
         first = self._first(image, args)
-        step = self._next(first, await self._acall(first, config), first)
-        if isinstance(step, _Attempt):
-            step = self._next(step, await self._acall(step, config), first)
+        step = next_step(first, await self._acall(first, config), first)
+        if isinstance(step, Attempt):
+            step = next_step(step, await self._acall(step, config), first)
         return self._result(step, args, image)
 
     def _flow(self, args: ArgsT, config: RunnableConfig) -> tuple[str, ResultT]:
@@ -445,21 +377,6 @@ def _config(
 ) -> RunnableConfig:
     """The config for the model call: the tool run's child callbacks."""
     return {"callbacks": run_manager.get_child()} if run_manager else {}
-
-
-def _as_output(exc: Exception) -> dict[str, Any]:
-    """Sort an exception from the model call: retryable output, or raised."""
-    if isinstance(exc, _OUTPUT_ERRORS):
-        return {"raw": None, "parsed": None, "parsing_error": exc}
-    if isinstance(exc, (openai.OpenAIError, GravixVisionError)):
-        raise exc
-    # langchain-openai fails with ValueError/KeyError/AttributeError on a 200
-    # answer that is not a chat completion (an HTML page, another JSON shape).
-    msg = (
-        "the vision API returned a malformed response "
-        f"({type(exc).__name__}); check base_url, or retry later"
-    )
-    raise ModelResponseError(msg) from exc
 
 
 __all__ = ["VisionTool"]
