@@ -421,6 +421,15 @@ async def run(args: argparse.Namespace, stream: IO[str]) -> Summary:
     return summary
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's last flush cannot fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (tests, notebooks)
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``gravix-vision`` command; returns the exit status."""
     parser = build_parser()
@@ -451,7 +460,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.format == "jsonl":
             compact(args.output)
     else:
-        summary = asyncio.run(run(args, sys.stdout))
+        try:
+            summary = asyncio.run(run(args, sys.stdout))
+        except BrokenPipeError:  # e.g. `gravix-vision ... | head`: stop quietly
+            _silence_stdout()
+            return 141  # 128 + SIGPIPE, as shell tools report it
     sys.stderr.write(summary.line() + "\n")
     return 1 if summary.failed else 0
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -270,3 +272,29 @@ def test_limiter_starts_with_a_full_bucket() -> None:
     # The first `bucket` requests go at once (no wait for tokens to accrue).
     assert all(limiter.acquire(blocking=False) for _ in range(4))
     assert not limiter.acquire(blocking=False)
+
+
+@pytest.mark.enable_socket
+def test_a_closed_pipe_ends_the_run_quietly() -> None:
+    """`gravix-vision describe ... | head -c 10`: no traceback, SIGPIPE's status."""
+    photos = " ".join([str(DATA / "photos")] * 20)  # writes go on after head exits
+    command = (
+        f"{sys.executable} -m langchain_gravix_vision.cli describe"
+        f" {photos} --format jsonl --no-progress | head -c 10"
+    )
+    with StandInServer() as server:  # a subprocess cannot replay cassettes
+        env = {
+            **os.environ,
+            "GRAVIXLAYER_BASE_URL": server.base_url,
+            "GRAVIXLAYER_API_KEY": "anything",
+        }
+        done = subprocess.run(
+            ["bash", "-o", "pipefail", "-c", command],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            env=env,
+        )
+    assert "Traceback" not in done.stderr
+    assert done.returncode == 141
