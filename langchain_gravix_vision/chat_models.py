@@ -28,7 +28,7 @@ from langchain_gravix_vision._responses import (
 from langchain_gravix_vision._tokens import count_message_tokens, estimate_text_tokens
 from langchain_gravix_vision._version import __version__
 from langchain_gravix_vision.images import ImagePolicy, to_thread_cancellable
-from langchain_gravix_vision.message_images import prepare_messages
+from langchain_gravix_vision.message_images import needs_reading, prepare_messages
 from langchain_gravix_vision.profiles import (
     DEFAULT_MODEL,
     ImageResolution,
@@ -359,6 +359,8 @@ class ChatGravixVision(BaseChatOpenAI):
         if kwargs.get(_IMAGES_PREPARED):
             return messages
         kwargs[_IMAGES_PREPARED] = True
+        if not needs_reading(messages):  # text, or blocks prepared already
+            return self._prepare_images(messages, kwargs.get("model"))
         return await to_thread_cancellable(
             self._prepare_images, messages, kwargs.get("model")
         )

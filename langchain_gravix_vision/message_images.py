@@ -205,6 +205,28 @@ def prepare_messages(
     return out
 
 
+def needs_reading(messages: Sequence[BaseMessage]) -> bool:
+    """Whether preparing ``messages`` may read, fetch or decode anything.
+
+    False when every image block was made by ``PreparedImage.to_message_block``
+    (or there is none): then :func:`prepare_messages` only re-shapes blocks,
+    which is too little work to send to a thread.
+
+    Example:
+        >>> from langchain_core.messages import HumanMessage
+        >>> needs_reading([HumanMessage("Hi")])
+        False
+    """
+    return any(
+        is_file_block(block)
+        or (is_image_block(block) and not parse_image_block(block).prepared)
+        for message in messages
+        if isinstance(message.content, list)
+        for block in message.content
+        if isinstance(block, dict)
+    )
+
+
 def _check_image_count(
     messages: Sequence[BaseMessage], policy: ImagePolicy, count: int | None = None
 ) -> None:

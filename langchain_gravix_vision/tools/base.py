@@ -61,6 +61,7 @@ from langchain_gravix_vision.profiles import (
     SupportsImageResolution,
     get_image_resolution,
 )
+from langchain_gravix_vision.tools._answers import ask_for, read
 from langchain_gravix_vision.tools._retry import Attempt, as_output, next_step
 from langchain_gravix_vision.tools.schemas import ImageArgs, VisionResult
 
@@ -85,7 +86,7 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
     ``result_schema`` (``ResultT``), ``system_prompt`` and :meth:`user_prompt`;
     when the model is asked for another shape (``answer_schema``), :meth:`finish`
     turns the answer into ``ResultT`` (:meth:`finish_image` when that needs the
-    image as sent; :meth:`with_schema` changes how the answer is asked for and read).
+    image as sent; :meth:`read_answer` changes how the answer is read).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -119,6 +120,8 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
     """The artifact class (``ResultT``): what :meth:`finish` returns."""
     answer_schema: ClassVar[type[BaseModel] | None] = None
     """What the model is asked for, when it differs from ``result_schema``."""
+    strict_schema: ClassVar[bool] = True
+    """Send the answer schema strict (the openai SDK's form) or as pydantic has it."""
     system_prompt: ClassVar[str]
 
     _runnables: dict[tuple[int, int], Runnable] = PrivateAttr(default_factory=dict)
@@ -139,11 +142,12 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
         """:meth:`finish`, for a result that needs the image as sent (its sizes)."""
         return self.finish(answer, args)
 
-    def with_schema(self, model: BaseChatModel) -> Runnable:
-        """``model`` asked for this tool's answer: ``{"raw", "parsed", ...}`` out."""
-        return model.with_structured_output(
-            self.answer_schema or self.result_schema, include_raw=True
-        )
+    def read_answer(self, answer: str | dict | list) -> BaseModel:
+        """The answer validated: the model's JSON text (or an unvalidated value)."""
+        schema = self.answer_schema or self.result_schema
+        if isinstance(answer, str):
+            return schema.model_validate_json(answer)
+        return schema.model_validate(answer)
 
     # ------------------------------------------------------------ preparation
 
@@ -215,7 +219,8 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
             if "temperature" in fields and self.temperature is not None:
                 update["temperature"] = self.temperature
             model = llm.model_copy(update=update) if update else llm
-            self._runnables[key] = self.with_schema(model)
+            schema = self.answer_schema or self.result_schema
+            self._runnables[key] = ask_for(model, schema, strict=self.strict_schema)
         return self._runnables[key]
 
     # ------------------------------------------------------------ retry policy
@@ -234,16 +239,18 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
 
     def _call(self, attempt: Attempt, config: RunnableConfig) -> dict[str, Any]:
         try:
-            return self._structured(attempt.budget).invoke(attempt.messages, config)
+            output = self._structured(attempt.budget).invoke(attempt.messages, config)
         except Exception as exc:  # sorted by as_output
             return as_output(exc)
+        return read(output, self.read_answer)
 
     async def _acall(self, attempt: Attempt, config: RunnableConfig) -> dict[str, Any]:
         try:
             runnable = self._structured(attempt.budget)
-            return await runnable.ainvoke(attempt.messages, config)
+            output = await runnable.ainvoke(attempt.messages, config)
         except Exception as exc:  # sorted by as_output
             return as_output(exc)
+        return read(output, self.read_answer)
 
     def _answer(
         self, image: PreparedImage, args: ArgsT, config: RunnableConfig

@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from langchain_core.exceptions import OutputParserException
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage
-from langchain_core.runnables import Runnable, RunnableLambda
 from pydantic import BaseModel
 
 from langchain_gravix_vision import grounding as mapping
@@ -21,28 +15,6 @@ from langchain_gravix_vision.tools.schemas import (
     GroundingAnswer,
     LocateObjectsArgs,
 )
-
-
-def _parsed(output: Any) -> dict[str, Any]:
-    """Read the answer leniently (``grounding.parse_grounding``).
-
-    The raw text is read when there is one (fenced JSON, a bare list, prose
-    around it); an unreadable answer becomes a parsing error, so the usual
-    repair retry follows.
-    """
-    raw, parsed = output.get("raw"), output.get("parsed")
-    text = raw.text if isinstance(raw, AIMessage) else ""
-    try:
-        if text.strip():
-            answer = mapping.parse_grounding(text)
-        elif isinstance(parsed, (dict, list)):
-            answer = mapping.parse_grounding(parsed)
-        else:
-            raise ValueError("the answer is empty")
-    except ValueError as err:
-        error = output.get("parsing_error") or OutputParserException(str(err))
-        return {"raw": raw, "parsed": None, "parsing_error": error}
-    return {"raw": raw, "parsed": answer, "parsing_error": None}
 
 
 class LocateObjectsTool(VisionTool[LocateObjectsArgs, Detections]):
@@ -77,6 +49,7 @@ class LocateObjectsTool(VisionTool[LocateObjectsArgs, Detections]):
     args_schema: type[BaseModel] = LocateObjectsArgs
     result_schema = Detections
     answer_schema = GroundingAnswer
+    strict_schema = False
     system_prompt = LOCATE_SYSTEM
     temperature: float | None = 0.0
 
@@ -105,12 +78,9 @@ class LocateObjectsTool(VisionTool[LocateObjectsArgs, Detections]):
         """Prompt from ``query`` and ``max_objects``."""
         return locate_prompt(args)
 
-    def with_schema(self, model: BaseChatModel) -> Runnable:
-        """Ask for the JSON schema; read the answer leniently."""
-        schema = GroundingAnswer.model_json_schema()
-        return model.with_structured_output(schema, include_raw=True) | RunnableLambda(
-            _parsed
-        )
+    def read_answer(self, answer: str | dict | list) -> BaseModel:
+        """Read the answer leniently (fenced JSON, a bare list, prose around it)."""
+        return mapping.parse_grounding(answer)
 
     def _prepare(self, args: LocateObjectsArgs) -> PreparedImage:
         self.convention()  # refuse before reading the image
