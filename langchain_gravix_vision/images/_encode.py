@@ -70,8 +70,9 @@ def looks_flat(image: Image.Image) -> bool:
     """
     sample = image
     if image.width * image.height > 256 * 256:
-        sample = image.copy()
-        sample.thumbnail((256, 256), Image.Resampling.NEAREST)
+        scale = 256 / max(image.size)
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        sample = image.resize(size, Image.Resampling.NEAREST)
     colours = sample.getcolors(maxcolors=4096)
     if colours is None:
         return False

@@ -281,11 +281,11 @@ def _prepare(
                 policy.upscale or not within_budget(width, height, budget)
             ):
                 target = target_size(width, height, budget, upscale=policy.upscale)
+            stored = target if orientation < 5 else (target[1], target[0])
             if source_format in ("JPEG", "MPO") and raw.image is None:
                 # Let libjpeg scale by 1/2, 1/4 or 1/8 while decoding (never
                 # below the target): a 12 MP photo is not fully decoded.
-                request = target if orientation < 5 else (target[1], target[0])
-                image.draft(None, request)
+                image.draft(None, stored)
             image.load()  # decoded even when passed through: refuses corrupt data
             icc_profile = image.info.get("icc_profile")
             stripped = None
@@ -307,11 +307,13 @@ def _prepare(
             if stripped is not None and not png_photo:
                 data, mime_type = stripped, f"image/{source_format.lower()}"
             else:
+                image = to_srgb(flatten(image), icc_profile)
+                # Resized as stored, then turned upright: the turn moves the
+                # smaller image (a phone photo is stored sideways).
+                if image.size != stored:
+                    image = resample(image, stored)
                 if orientation != 1:
                     image = image.transpose(TRANSPOSE[orientation])
-                image = to_srgb(flatten(image), icc_profile)
-                if image.size != target:
-                    image = resample(image, target)
                 data, mime_type = encode(image, policy)
                 if stripped is not None and len(stripped) <= len(data):
                     data, mime_type = stripped, f"image/{source_format.lower()}"
