@@ -7,6 +7,7 @@ Example:
     True
 """
 
+from langchain_gravix_vision import errors
 from langchain_gravix_vision._version import __version__
 from langchain_gravix_vision.annotate import annotate
 from langchain_gravix_vision.chat_models import ChatGravixVision
@@ -14,24 +15,7 @@ from langchain_gravix_vision.documents.loader import (
     GravixVisionLoader,
     GravixVisionParser,
 )
-from langchain_gravix_vision.errors import (
-    EncryptedDocumentError,
-    EndpointNotFoundError,
-    GravixVisionError,
-    ImageError,
-    ImageFetchError,
-    ImageSourceNotAllowed,
-    ImageTooLarge,
-    IncompleteResponseError,
-    InvalidDocumentError,
-    InvalidImageData,
-    InvalidPageRange,
-    ModelNotFoundError,
-    ModelOutputError,
-    ModelResponseError,
-    UnsupportedCapabilityError,
-    UnsupportedImageFormat,
-)
+from langchain_gravix_vision.errors import *  # noqa: F403 (the exception classes)
 from langchain_gravix_vision.images import ImagePolicy, PreparedImage, load_image
 from langchain_gravix_vision.profiles import ImageResolution, get_model_profile
 from langchain_gravix_vision.tools import (
@@ -53,35 +37,20 @@ __all__ = [
     "DescribeImageTool",
     "Detection",
     "Detections",
-    "EncryptedDocumentError",
-    "EndpointNotFoundError",
     "ExtractTextTool",
     "ExtractedText",
-    "GravixVisionError",
     "GravixVisionLoader",
     "GravixVisionParser",
     "GravixVisionToolkit",
     "ImageDescription",
-    "ImageError",
-    "ImageFetchError",
     "ImagePolicy",
     "ImageResolution",
-    "ImageSourceNotAllowed",
-    "ImageTooLarge",
-    "IncompleteResponseError",
-    "InvalidDocumentError",
-    "InvalidImageData",
-    "InvalidPageRange",
     "LocateObjectsTool",
-    "ModelNotFoundError",
-    "ModelOutputError",
-    "ModelResponseError",
     "PreparedImage",
     "ReadChartTool",
-    "UnsupportedCapabilityError",
-    "UnsupportedImageFormat",
     "__version__",
     "annotate",
     "get_model_profile",
     "load_image",
 ]
+__all__ += errors.__all__  # the exception classes, listed once in errors.py

@@ -21,12 +21,14 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import openai
 from langchain_core.messages import BaseMessage
+from pydantic import SecretStr
 
 from langchain_gravix_vision._text import short
 from langchain_gravix_vision.errors import (
@@ -93,6 +95,25 @@ def refuse_tools(model: str, profile: dict[str, Any]) -> None:
             "profile_overrides={'tool_calling': True}."
         )
         raise UnsupportedCapabilityError(msg)
+
+
+def require_api_key(key: SecretStr | None, env: str) -> str:
+    """The key's value; a ``ValueError`` naming ``env`` if it is missing or empty."""
+    if key is None or not key.get_secret_value():
+        msg = (
+            f"Gravix Layer API key is not set. Set the {env} "
+            "environment variable or pass api_key=... to ChatGravixVision."
+        )
+        raise ValueError(msg)
+    return key.get_secret_value()
+
+
+def check_n(n: int | None) -> None:
+    """A ``ValueError`` for ``n < 1``; :func:`refuse_n` for ``n > 1``."""
+    if n is not None and n < 1:
+        msg = "n must be at least 1."
+        raise ValueError(msg)
+    refuse_n(n)
 
 
 def refuse_n(n: Any) -> None:
@@ -200,6 +221,18 @@ def incomplete(stream: bool) -> IncompleteResponseError:
         "way), so the text so far is not returned. Retrying is safe."
     )
     return IncompleteResponseError(msg)
+
+
+@contextmanager
+def typed_errors(model: str, base_url: str) -> Iterator[None]:
+    """Known server refusals (both Ollama versions) become typed errors."""
+    try:
+        yield
+    except openai.APIStatusError as exc:
+        typed = translate_status_error(exc, model, base_url)
+        if typed is not None:
+            raise typed from exc
+        raise
 
 
 def translate_status_error(

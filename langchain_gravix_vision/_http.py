@@ -19,11 +19,14 @@ import ssl
 import threading
 import weakref
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import httpx2
 import openai
+
+if TYPE_CHECKING:
+    from langchain_openai.chat_models.base import BaseChatOpenAI
 
 logger = logging.getLogger(__name__)
 
@@ -155,6 +158,31 @@ def openai_clients(
         **params, http_client=http_async_client or shared_async_http_client()
     )
     return sync, async_
+
+
+def attach_clients(llm: BaseChatOpenAI, *, api_key: str, base_url: str) -> None:
+    """Give ``llm`` the openai clients it lacks, built by :func:`openai_clients`.
+
+    Clients passed in (``client``, ``async_client``) are kept; the others are
+    built from ``llm``'s timeout, retries, headers, query and HTTP clients.
+    """
+    if llm.client and llm.async_client:
+        return
+    root, root_async = openai_clients(
+        api_key=api_key,
+        base_url=base_url,
+        timeout=llm.request_timeout,
+        max_retries=llm.max_retries,
+        default_headers=llm.default_headers,
+        default_query=llm.default_query,
+        http_client=llm.http_client,
+        http_async_client=llm.http_async_client,
+    )
+    if not llm.client:
+        llm.root_client, llm.client = root, root.chat.completions
+    if not llm.async_client:
+        llm.root_async_client = root_async
+        llm.async_client = root_async.chat.completions
 
 
 @functools.lru_cache(maxsize=1)

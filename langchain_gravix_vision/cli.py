@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
-import math
 import os
 import sys
 from collections.abc import Iterable, Sequence
@@ -46,23 +45,16 @@ from langchain_gravix_vision._cli_output import (
     image_sha256,
     record_key,
 )
-from langchain_gravix_vision._version import __version__
+from langchain_gravix_vision._cli_parser import COMMANDS as COMMANDS
+from langchain_gravix_vision._cli_parser import EXAMPLES as EXAMPLES
+from langchain_gravix_vision._cli_parser import build_parser
 from langchain_gravix_vision.annotate import annotate
-from langchain_gravix_vision.chat_models import (
-    API_KEY_ENV,
-    BASE_URL_ENV,
-    DEFAULT_API_BASE,
-    ChatGravixVision,
-)
+from langchain_gravix_vision.chat_models import API_KEY_ENV, ChatGravixVision
 from langchain_gravix_vision.images import ImagePolicy, source_kind
-from langchain_gravix_vision.profiles import DEFAULT_MODEL
 from langchain_gravix_vision.tools import (
-    DescribeImageTool,
     Detections,
     ExtractedText,
     ExtractTextTool,
-    LocateObjectsTool,
-    ReadChartTool,
     VisionTool,
 )
 
@@ -70,177 +62,6 @@ IMAGE_SUFFIXES = {
     ".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff", ".bmp",
     ".heic", ".heif", ".avif", ".pdf",
 }  # fmt: skip
-COMMANDS: dict[str, tuple[type[VisionTool], str]] = {
-    "describe": (DescribeImageTool, "Describe images or answer a question about them."),
-    "chart": (ReadChartTool, "Extract the data behind charts."),
-    "text": (ExtractTextTool, "Transcribe the text in images (OCR)."),
-    "locate": (LocateObjectsTool, "Find objects: boxes in each image's own pixels."),
-}
-EXAMPLES = {
-    "describe": (
-        "examples:\n"
-        "  gravix-vision describe cat.jpg\n"
-        "  gravix-vision describe photos/ --question 'Is there a dog?' "
-        "--format jsonl --output out.jsonl\n"
-        "  gravix-vision describe https://example.com/a.jpg --detail-level detailed"
-    ),
-    "chart": (
-        "examples:\n"
-        "  gravix-vision chart sales.png --format json\n"
-        "  gravix-vision chart charts/ --question 'Which year was highest?'"
-    ),
-    "text": (
-        "examples:\n"
-        "  gravix-vision text receipt.jpg\n"
-        "  gravix-vision text scans/ --output-format markdown --format markdown "
-        "--output scans.md"
-    ),
-    "locate": (
-        "examples:\n"
-        "  gravix-vision locate desk.jpg --query cup\n"
-        "  gravix-vision locate photos/ --query 'every person' --annotate boxes/"
-    ),
-}
-
-
-class _HelpFormatter(
-    argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter
-):
-    """Keeps the examples' layout and shows every default."""
-
-
-def _concurrency(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        msg = f"must be at least 1, not {value}"
-        raise argparse.ArgumentTypeError(msg)
-    return value
-
-
-def _rate_limit(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not math.isfinite(value) or value < 0:
-        msg = f"must be a finite number >= 0 (0 = no limit), not {text}"
-        raise argparse.ArgumentTypeError(msg)
-    return value
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser, one subcommand per tool."""
-    parser = argparse.ArgumentParser(
-        prog="gravix-vision",
-        description="Run Gravix Layer vision tools over images, folders and URLs.",
-        epilog=(
-            f"The API key is read from {API_KEY_ENV}; the API base URL from "
-            f"{BASE_URL_ENV} (default {DEFAULT_API_BASE})."
-        ),
-    )
-    parser.add_argument(
-        "--version", action="version", version=f"%(prog)s {__version__}"
-    )
-    subparsers = parser.add_subparsers(dest="command", required=True)
-    for name, (tool_class, help_text) in COMMANDS.items():
-        sub = subparsers.add_parser(
-            name,
-            help=help_text,
-            description=help_text,
-            epilog=EXAMPLES[name],
-            formatter_class=_HelpFormatter,
-        )
-        sub.add_argument(
-            "inputs",
-            nargs="+",
-            help="image files, folders (searched recursively) or http(s) URLs",
-        )
-        sub.add_argument("--model", default=DEFAULT_MODEL, help="vision model")
-        sub.add_argument(
-            "--base-url",
-            help=f"API base URL (default: ${BASE_URL_ENV}, else {DEFAULT_API_BASE})",
-        )
-        sub.add_argument(
-            "--format",
-            choices=["text", "json", "jsonl", "markdown"],
-            default="text",
-            help="output format; jsonl streams results and can resume",
-        )
-        sub.add_argument(
-            "--output",
-            "-o",
-            help="write to this file, not stdout (its folder must exist)",
-        )
-        sub.add_argument(
-            "--concurrency",
-            type=_concurrency,
-            default=4,
-            help="images processed in parallel (at least 1)",
-        )
-        sub.add_argument(
-            "--rate-limit",
-            type=_rate_limit,
-            default=100.0,
-            help="max requests per minute (100 is the serverless limit; 0 = no limit)",
-        )
-        sub.add_argument(
-            "--detail",
-            choices=["low", "high", "auto"],
-            default=None,
-            help="image detail: low caps each image at 256 image tokens"
-            " (default: the model's maximum)",
-        )
-        sub.add_argument(
-            "--no-progress",
-            action="store_true",
-            help="no progress bar on stderr",
-        )
-        sub.add_argument(
-            "--pages",
-            help="PDF pages, e.g. '1-5,8' (describe/chart: one page, default 1;"
-            " text: default all, up to the policy's cap)",
-        )
-        if name in ("describe", "chart"):
-            sub.add_argument("--question", help="a question to answer from the image")
-        if name == "describe":
-            sub.add_argument(
-                "--detail-level",
-                choices=["brief", "detailed"],
-                default="brief",
-                help="a caption and key facts, or a fuller description",
-            )
-        if name == "text":
-            sub.add_argument(
-                "--output-format",
-                choices=["plain", "markdown"],
-                default="plain",
-                help="plain text, or markdown keeping headings and tables",
-            )
-            sub.add_argument(
-                "--language", help="expected language of the text, e.g. 'de'"
-            )
-            sub.add_argument(
-                "--force-ocr",
-                action="store_true",
-                help="read PDF pages with the model even where they have a text layer",
-            )
-        if name == "locate":
-            sub.add_argument("--query", required=True, help="what to find, e.g. 'cup'")
-            sub.add_argument(
-                "--max-objects", type=int, default=20, help="most objects per image"
-            )
-            sub.add_argument(
-                "--annotate",
-                metavar="DIR",
-                help="also save each local image with its boxes drawn, as DIR/*.png",
-            )
-        sub.set_defaults(tool_class=tool_class)
-    mcp_server.add_parser(subparsers)  # gravix-vision mcp: see mcp_server.py
-    doctor.add_parser(subparsers)  # gravix-vision doctor: see doctor.py
-    return parser
 
 
 def expand_inputs(inputs: Iterable[str]) -> list[str]:

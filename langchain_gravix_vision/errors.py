@@ -213,6 +213,6 @@ __all__ = [
     "ModelResponseError",
     "UnsupportedCapabilityError",
     "UnsupportedImageFormat",
-    "failure_message",
-    "server_message",
 ]
+"""The exception classes, which the package re-exports. ``failure_message`` and
+``server_message`` are helpers for the package's own modules."""
