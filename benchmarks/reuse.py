@@ -183,7 +183,7 @@ def _three_tools(photo: Path, section: Section) -> None:
 
 def run(cfg: Config, workdir: Path) -> Section:
     """Tokens per detail setting; a conversation and three tools on one photo."""
-    section = Section("6. Image tokens per detail, and repeated work")
+    section = Section("7. Image tokens per detail, and repeated work")
     photos = make_phone_photos(workdir / "photos", cfg.photo_size)
     _tokens(cfg, photos, section)
     _conversation(photos[0], section)

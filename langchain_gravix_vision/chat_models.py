@@ -155,10 +155,10 @@ class ChatGravixVision(ChatGravixVisionBase):
         stop: list[str] | None = None,
         **kwargs: Any,
     ) -> dict:
-        messages = self._convert_input(input_).to_messages()
         if not kwargs.pop(_IMAGES_PREPARED, False):
-            messages = self._prepare_images(messages, kwargs.get("model"))
-        payload = super()._get_request_payload(messages, stop=stop, **kwargs)
+            messages = self._convert_input(input_).to_messages()
+            input_ = self._prepare_images(messages, kwargs.get("model"))
+        payload = super()._get_request_payload(input_, stop=stop, **kwargs)
         if "max_completion_tokens" in payload:
             payload["max_tokens"] = payload.pop("max_completion_tokens")
         model = payload.get("model") or self.model_name
@@ -176,6 +176,8 @@ class ChatGravixVision(ChatGravixVisionBase):
     def _prepare_images(
         self, messages: list[BaseMessage], model: str | None
     ) -> list[BaseMessage]:
+        if all(isinstance(message.content, str) for message in messages):
+            return messages  # text only: no image to prepare, check or move
         name = model or self.model_name
         _guards.refuse_images_without_vision(
             messages, name, dict(self._capabilities(name))
