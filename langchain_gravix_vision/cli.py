@@ -139,8 +139,6 @@ async def run_one(
     ``text`` the transcription itself (the "untrusted data" framing the tool
     adds for an agent is left out).
     """
-    if source_kind(source) == "path" and not Path(source).exists():
-        return Record(source=source, status="error", error="not_found: no such file")
     call = {
         "args": {"image": source, **task},
         "id": "cli",

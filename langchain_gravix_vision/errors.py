@@ -37,12 +37,24 @@ class ImageError(GravixVisionError, ValueError):
 class ImageSourceNotAllowed(ImageError):
     """The image source is refused by the image policy (path, scheme or host).
 
-    Also raised for a path that is missing or is not a regular file. Fix: move
+    Also raised for a path that is not a regular file (a missing one raises
+    the subclass ``ImageNotFound``). Fix: move
     the file under ``ImagePolicy.allowed_roots``, or list the host in
     ``ImagePolicy.allowed_hosts`` if it is trusted.
     """
 
     code = "source_not_allowed"
+
+
+class ImageNotFound(ImageSourceNotAllowed):
+    """The path names no file (a subclass, so ``except ImageSourceNotAllowed`` holds).
+
+    Example:
+        >>> failure_message(ImageNotFound("cat.jpg was not found"))
+        'not_found: cat.jpg was not found'
+    """
+
+    code = "not_found"
 
 
 class ImageTooLarge(ImageError):
@@ -202,6 +214,7 @@ __all__ = [
     "GravixVisionError",
     "ImageError",
     "ImageFetchError",
+    "ImageNotFound",
     "ImageSourceNotAllowed",
     "ImageTooLarge",
     "IncompleteResponseError",

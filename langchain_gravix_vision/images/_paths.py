@@ -6,7 +6,7 @@ import os
 import stat
 
 from langchain_gravix_vision._text import printable
-from langchain_gravix_vision.errors import ImageSourceNotAllowed
+from langchain_gravix_vision.errors import ImageNotFound, ImageSourceNotAllowed
 from langchain_gravix_vision.images._policy import ImagePolicy
 from langchain_gravix_vision.images._raw import RawImage, cap_bytes
 
@@ -78,7 +78,7 @@ def _read(given: str, policy: ImagePolicy, shown: str) -> bytes:
         before = os.stat(real)
     except (FileNotFoundError, NotADirectoryError):
         hint = "; '~' is not expanded, give the real path" if given[:1] == "~" else ""
-        raise ImageSourceNotAllowed(f"{shown} was not found{hint}") from None
+        raise ImageNotFound(f"{shown} was not found{hint}") from None
     if not stat.S_ISREG(before.st_mode):
         raise ImageSourceNotAllowed(
             f"{shown} is {_kind(before.st_mode)}; pass a regular image file"

@@ -141,6 +141,15 @@ def test_image_url_alias_is_never_read_as_a_path(image_file: str) -> None:
     assert str(message.content).startswith("source_not_allowed:")
 
 
+def test_a_missing_file_is_not_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    message = _call(DescribeImageTool(llm=None), {"image": "missing.png"})
+    assert message.status == "error"
+    assert str(message.content).startswith("not_found: missing.png")
+
+
 @pytest.mark.parametrize("result_class", [ImageDescription, ChartData, ExtractedText])
 def test_artifacts_come_back_from_dicts(result_class: type[BaseModel]) -> None:
     """A checkpointer hands artifacts back as dicts: model_validate restores them."""

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from langchain_gravix_vision.errors import (
+    ImageNotFound,
     ImageSourceNotAllowed,
     ImageTooLarge,
     InvalidImageData,
@@ -180,6 +181,8 @@ def test_missing_file_message_has_no_absolute_path(layout: dict[str, Path]) -> N
         load_image(str(layout["root"] / "nope.png"), policy=policy)
     _no_abs_path(exc, layout["tmp"])
     assert "nope.png" in str(exc.value)
+    assert isinstance(exc.value, ImageNotFound)
+    assert exc.value.code == "not_found"
 
 
 def test_nul_byte_in_path_is_refused() -> None:
