@@ -37,6 +37,7 @@ from langchain_gravix_vision import (
 from langchain_gravix_vision.errors import (
     GravixVisionError,
     ImageFetchError,
+    ImageNotFound,
     ImageSourceNotAllowed,
     ImageTooLarge,
     InvalidDocumentError,
@@ -274,6 +275,7 @@ def served(path: str, host: str = "127.0.0.1") -> Callable[[Env], str]:
 
 
 NotAllowed = ImageSourceNotAllowed
+NotFound = ImageNotFound  # a NotAllowed: the path names no file under the root
 TooLarge = ImageTooLarge
 Invalid = InvalidImageData
 Unsupported = UnsupportedImageFormat
@@ -302,15 +304,11 @@ PATHS = [
         "outside",
     ),
     path_case("absolute-etc-shadow", "/etc/shadow", NotAllowed, "shadow is outside"),
-    path_case("tilde-home", "~/.ssh/id_rsa", NotAllowed, "'~' is not expanded"),
-    path_case("tilde-user", "~root/.bashrc", NotAllowed, "'~' is not expanded"),
-    path_case(
-        "urlencoded-dotdot", "%2e%2e/outside/secret.png", NotAllowed, "not found"
-    ),
-    path_case(
-        "urlencoded-slashes", "..%2foutside%2fsecret.png", NotAllowed, "not found"
-    ),
-    path_case("backslash-dotdot", "..\\outside\\secret.png", NotAllowed, "not found"),
+    path_case("tilde-home", "~/.ssh/id_rsa", NotFound, "'~' is not expanded"),
+    path_case("tilde-user", "~root/.bashrc", NotFound, "'~' is not expanded"),
+    path_case("urlencoded-dotdot", "%2e%2e/outside/secret.png", NotFound, "not found"),
+    path_case("urlencoded-slashes", "..%2foutside%2fsecret.png", NotFound, "not found"),
+    path_case("backslash-dotdot", "..\\outside\\secret.png", NotFound, "not found"),
     path_case("nul-byte", "ok.png\x00.txt", NotAllowed, "NUL"),
     path_case("overlong-name", "a" * 5_000, NotAllowed, "cannot be read"),
     path_case("symlink-file-escape", "link.png", NotAllowed, "outside"),
@@ -344,7 +342,7 @@ PATHS = [
     path_case("fifo", "fifo.png", NotAllowed, "a FIFO"),
     path_case("directory", "dir.png", NotAllowed, "a directory"),
     path_case("unix-socket", "sock.png", NotAllowed, "a socket"),
-    path_case("javascript-pseudo-url", "javascript:alert(1)", NotAllowed, "not found"),
+    path_case("javascript-pseudo-url", "javascript:alert(1)", NotFound, "not found"),
 ]
 
 SCHEMES = [
@@ -620,7 +618,7 @@ SAFE = [
     path_case("tiff-tiles-larger-than-a-small-image", "tiled.tiff", None),
     path_case("tiff-thousands-of-pages", "manypages.tiff", None),
     path_case("newline-in-a-file-name", "line\nbreak.png", None),
-    path_case("ansi-escape-in-a-path", "\x1b[31mred.png", NotAllowed, "\\x1b[31m"),
+    path_case("ansi-escape-in-a-path", "\x1b[31mred.png", NotFound, "\\x1b[31m"),
 ]
 
 CASES = [*PATHS, *SCHEMES, *ADDRESSES, *REDIRECTS, *DNS, *RESPONSES, *DECODING]
