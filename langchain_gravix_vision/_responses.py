@@ -6,6 +6,8 @@ langchain-openai already converted.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
+from contextvars import ContextVar
 from typing import Any
 
 import openai
@@ -17,6 +19,91 @@ from langchain_gravix_vision._text import redact
 
 PROVIDER = "gravixlayer"
 _REASONING_FIELDS = ("reasoning_content", "reasoning")
+
+
+class StreamRedactor:
+    """Removes the API key from streamed text, also when chunks split it.
+
+    A tail that could be the key's beginning is held back until the next
+    chunk shows whether it is (or the stream ends), so only such tails wait.
+
+    Example:
+        >>> r = StreamRedactor("sk-123")
+        >>> [r.feed("key: sk"), r.feed("-12"), r.feed("3 ok, s"), r.flush()]
+        ['key: ', '', '[REDACTED] ok, ', 's']
+    """
+
+    def __init__(self, key: str) -> None:
+        self._key = key
+        self._held = ""
+
+    def feed(self, text: str) -> str:
+        """The text that is safe to pass on now."""
+        text = redact(self._held + text, [self._key], shapes=False)
+        longest = min(len(self._key) - 1, len(text))
+        keep = next(
+            (n for n in range(longest, 0, -1) if text.endswith(self._key[:n])), 0
+        )
+        self._held = text[len(text) - keep :]
+        return text[: len(text) - keep]
+
+    def flush(self) -> str:
+        """What was held back (the stream ended: it was not the key)."""
+        held, self._held = self._held, ""
+        return held
+
+
+_STREAM: ContextVar[StreamRedactor | None] = ContextVar(
+    "gravix_vision_stream_redactor", default=None
+)
+"""The redactor of the stream whose next chunk is being converted.
+
+Set only while the stream's own generator runs (never across a ``yield`` to the
+consumer), so streams read in turn by one consumer keep their own state, and
+callbacks that see a chunk (``on_llm_new_token``) see it redacted.
+"""
+
+
+def redacted(
+    chunks: Iterator[ChatGenerationChunk], key: str
+) -> Iterator[ChatGenerationChunk]:
+    """``chunks`` with ``key`` removed from their text (see :func:`finish_chunk`)."""
+    redactor = StreamRedactor(key) if key else None
+    try:
+        while True:
+            token = _STREAM.set(redactor)
+            try:
+                chunk = next(chunks)
+            except StopIteration:
+                return
+            finally:
+                _STREAM.reset(token)
+            yield chunk
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+
+
+async def aredacted(
+    chunks: AsyncIterator[ChatGenerationChunk], key: str
+) -> AsyncIterator[ChatGenerationChunk]:
+    """Async :func:`redacted`."""
+    redactor = StreamRedactor(key) if key else None
+    try:
+        while True:
+            token = _STREAM.set(redactor)
+            try:
+                chunk = await anext(chunks)
+            except StopAsyncIteration:
+                return
+            finally:
+                _STREAM.reset(token)
+            yield chunk
+    finally:
+        aclose = getattr(chunks, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 def _field(item: Any, name: str, default: Any = None) -> Any:
@@ -56,14 +143,22 @@ def finish_result(
 
 
 def finish_chunk(generation: ChatGenerationChunk, chunk: dict) -> ChatGenerationChunk:
-    """Mark a streamed chunk and keep its reasoning delta."""
-    generation.message.response_metadata["model_provider"] = PROVIDER
-    if (choices := chunk.get("choices")) and isinstance(
-        generation.message, AIMessageChunk
-    ):
-        copy_reasoning(
-            choices[0].get("delta") or {}, generation.message.additional_kwargs
-        )
+    """Mark a streamed chunk, keep its reasoning delta and redact the key.
+
+    Inside :func:`redacted` the key is removed from the text, even split
+    across chunks; what was held back is let out with the finish reason.
+    """
+    message = generation.message
+    message.response_metadata["model_provider"] = PROVIDER
+    choices = chunk.get("choices")
+    if choices and isinstance(message, AIMessageChunk):
+        copy_reasoning(choices[0].get("delta") or {}, message.additional_kwargs)
+    redactor = _STREAM.get()
+    if redactor is not None and isinstance(message.content, str):
+        text = redactor.feed(message.content)
+        if choices and choices[0].get("finish_reason"):
+            text += redactor.flush()
+        message.content = generation.text = text
     return generation
 
 
@@ -96,8 +191,11 @@ def copy_reasoning(source: dict[str, Any], target: dict[str, Any]) -> None:
 
 __all__ = [
     "PROVIDER",
+    "StreamRedactor",
+    "aredacted",
     "copy_reasoning",
     "finish_chunk",
     "finish_result",
     "has_finish_reason",
+    "redacted",
 ]

@@ -22,9 +22,11 @@ from langchain_gravix_vision._chat_base import BASE_URL_ENV as BASE_URL_ENV
 from langchain_gravix_vision._chat_base import DEFAULT_API_BASE as DEFAULT_API_BASE
 from langchain_gravix_vision._chat_base import ChatGravixVisionBase
 from langchain_gravix_vision._responses import (
+    aredacted,
     finish_chunk,
     finish_result,
     has_finish_reason,
+    redacted,
 )
 from langchain_gravix_vision.images import to_thread_cancellable
 from langchain_gravix_vision.message_images import needs_reading, prepare_messages
@@ -240,8 +242,9 @@ class ChatGravixVision(ChatGravixVisionBase):
         self, messages: list[BaseMessage], *args: Any, **kwargs: Any
     ) -> Iterator[ChatGenerationChunk]:
         finished = False
+        chunks = super()._stream(messages, *args, **kwargs)
         with self._typed_errors(kwargs):
-            for chunk in super()._stream(messages, *args, **kwargs):
+            for chunk in redacted(chunks, self._api_key_text()):
                 finished = finished or has_finish_reason(chunk)
                 yield chunk
         if not finished:
@@ -252,8 +255,9 @@ class ChatGravixVision(ChatGravixVisionBase):
     ) -> AsyncIterator[ChatGenerationChunk]:
         messages = await self._aprepare_once(messages, kwargs)
         finished = False
+        chunks = super()._astream(messages, *args, **kwargs)
         with self._typed_errors(kwargs):
-            async for chunk in super()._astream(messages, *args, **kwargs):
+            async for chunk in aredacted(chunks, self._api_key_text()):
                 finished = finished or has_finish_reason(chunk)
                 yield chunk
         if not finished:
@@ -270,8 +274,11 @@ class ChatGravixVision(ChatGravixVisionBase):
         generation_info: dict | None = None,
     ) -> ChatResult:
         result = super()._create_chat_result(response, generation_info)
-        key = self.gravix_api_key.get_secret_value() if self.gravix_api_key else ""
-        return finish_result(result, response, key)
+        return finish_result(result, response, self._api_key_text())
+
+    def _api_key_text(self) -> str:
+        """The key, to redact from answers (a server may echo it)."""
+        return self.gravix_api_key.get_secret_value() if self.gravix_api_key else ""
 
     def _convert_chunk_to_generation_chunk(
         self,
