@@ -6,9 +6,10 @@ langchain-openai already converted.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
+from contextlib import aclosing, closing, contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, cast
 
 import openai
 from langchain_core.messages import AIMessageChunk
@@ -64,25 +65,28 @@ callbacks that see a chunk (``on_llm_new_token``) see it redacted.
 """
 
 
+@contextmanager
+def _converting(redactor: StreamRedactor | None) -> Iterator[None]:
+    """Let one step of a stream's generator see its redactor."""
+    token = _STREAM.set(redactor)
+    try:
+        yield
+    finally:
+        _STREAM.reset(token)
+
+
 def redacted(
     chunks: Iterator[ChatGenerationChunk], key: str
 ) -> Iterator[ChatGenerationChunk]:
     """``chunks`` with ``key`` removed from their text (see :func:`finish_chunk`)."""
     redactor = StreamRedactor(key) if key else None
-    try:
+    with closing(cast(Generator[ChatGenerationChunk, None, None], chunks)):
         while True:
-            token = _STREAM.set(redactor)
-            try:
-                chunk = next(chunks)
-            except StopIteration:
+            with _converting(redactor):
+                chunk = next(chunks, None)
+            if chunk is None:
                 return
-            finally:
-                _STREAM.reset(token)
             yield chunk
-    finally:
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            close()
 
 
 async def aredacted(
@@ -90,20 +94,16 @@ async def aredacted(
 ) -> AsyncIterator[ChatGenerationChunk]:
     """Async :func:`redacted`."""
     redactor = StreamRedactor(key) if key else None
-    try:
-        while True:
-            token = _STREAM.set(redactor)
-            try:
-                chunk = await anext(chunks)
-            except StopAsyncIteration:
-                return
-            finally:
-                _STREAM.reset(token)
+    async with aclosing(cast(AsyncGenerator[ChatGenerationChunk, None], chunks)):
+        while (chunk := await _anext(chunks, redactor)) is not None:
             yield chunk
-    finally:
-        aclose = getattr(chunks, "aclose", None)
-        if aclose is not None:
-            await aclose()
+
+
+async def _anext(
+    chunks: AsyncIterator[ChatGenerationChunk], redactor: StreamRedactor | None
+) -> ChatGenerationChunk | None:
+    with _converting(redactor):
+        return await anext(chunks, None)
 
 
 def _field(item: Any, name: str, default: Any = None) -> Any:
