@@ -142,9 +142,14 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
         """:meth:`finish`, for a result that needs the image as sent (its sizes)."""
         return self.finish(answer, args)
 
+    @property
+    def asked_schema(self) -> type[BaseModel]:
+        """What the model is asked for: ``answer_schema``, else ``result_schema``."""
+        return self.answer_schema or self.result_schema
+
     def read_answer(self, answer: str | dict | list) -> BaseModel:
         """The answer validated: the model's JSON text (or an unvalidated value)."""
-        schema = self.answer_schema or self.result_schema
+        schema = self.asked_schema
         if isinstance(answer, str):
             return schema.model_validate_json(answer)
         return schema.model_validate(answer)
@@ -219,8 +224,9 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
             if "temperature" in fields and self.temperature is not None:
                 update["temperature"] = self.temperature
             model = llm.model_copy(update=update) if update else llm
-            schema = self.answer_schema or self.result_schema
-            self._runnables[key] = ask_for(model, schema, strict=self.strict_schema)
+            self._runnables[key] = ask_for(
+                model, self.asked_schema, strict=self.strict_schema
+            )
         return self._runnables[key]
 
     # ------------------------------------------------------------ retry policy
