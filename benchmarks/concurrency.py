@@ -37,7 +37,8 @@ from langchain_gravix_vision import (
     ImageDescription,
     ImagePolicy,
 )
-from langchain_gravix_vision.images import PREPARED_CACHE, load_image
+from langchain_gravix_vision.images import PREPARED_CACHE
+from langchain_gravix_vision.inputs import load_image
 from langchain_gravix_vision.profiles import QWEN25VL_RESOLUTION
 from langchain_gravix_vision.tools._answers import ask_for, read
 from tests.stand_in import StandInServer

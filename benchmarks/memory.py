@@ -66,11 +66,8 @@ def _loader(mode: str) -> Any:
     from PIL import Image
 
     if mode == "ours":
-        from langchain_gravix_vision.images import (
-            PREPARED_CACHE,
-            ImagePolicy,
-            load_image,
-        )
+        from langchain_gravix_vision.images import PREPARED_CACHE, ImagePolicy
+        from langchain_gravix_vision.inputs import load_image
         from langchain_gravix_vision.profiles import QWEN25VL_RESOLUTION
 
         policy = ImagePolicy(allow_any_path=True)

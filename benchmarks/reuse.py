@@ -32,8 +32,8 @@ from langchain_gravix_vision.images import (
     LOW_DETAIL_TOKENS,
     PREPARED_CACHE,
     ImagePolicy,
-    load_image,
 )
+from langchain_gravix_vision.inputs import load_image
 from langchain_gravix_vision.profiles import QWEN25VL_RESOLUTION
 from langchain_gravix_vision.tools.schemas import (
     DescribeImageArgs,

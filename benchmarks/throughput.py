@@ -42,11 +42,8 @@ def _methods() -> tuple[dict[str, Callable[[Path], Any]], str]:
 
     from benchmarks._images import server_smart_resize
     from benchmarks._qwen import load_qwen
-    from langchain_gravix_vision.images import (
-        PREPARED_CACHE,
-        ImagePolicy,
-        load_image,
-    )
+    from langchain_gravix_vision.images import PREPARED_CACHE, ImagePolicy
+    from langchain_gravix_vision.inputs import load_image
     from langchain_gravix_vision.profiles import QWEN25VL_RESOLUTION
 
     policy = ImagePolicy(allow_any_path=True)

@@ -21,7 +21,8 @@ from benchmarks._images import (
     qwen_image_tokens,
     server_smart_resize,
 )
-from langchain_gravix_vision.images import ImagePolicy, load_image
+from langchain_gravix_vision.images import ImagePolicy
+from langchain_gravix_vision.inputs import load_image
 from langchain_gravix_vision.profiles import QWEN25VL_RESOLUTION
 
 TARGET_RATIO = 15.0

@@ -11,12 +11,13 @@ from langchain_gravix_vision import errors
 from langchain_gravix_vision._version import __version__
 from langchain_gravix_vision.annotate import annotate
 from langchain_gravix_vision.chat_models import ChatGravixVision
-from langchain_gravix_vision.documents.loader import (
+from langchain_gravix_vision.document_loaders import (
     GravixVisionLoader,
     GravixVisionParser,
 )
 from langchain_gravix_vision.errors import *  # noqa: F403 (the exception classes)
-from langchain_gravix_vision.images import ImagePolicy, PreparedImage, load_image
+from langchain_gravix_vision.images import ImagePolicy, PreparedImage
+from langchain_gravix_vision.inputs import load_image
 from langchain_gravix_vision.profiles import ImageResolution, get_model_profile
 from langchain_gravix_vision.tools import (
     ChartData,

@@ -19,48 +19,14 @@ from __future__ import annotations
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from langchain_core.language_models import ModelProfile
-from typing_extensions import TypedDict
 
-
-class ImageResolution(TypedDict, total=False):
-    """How the server's image processor resizes an image for one model.
-
-    ``strategy="grid"``: both sides become multiples of ``factor`` with the pixel
-    count within ``[min_pixels, max_pixels]`` (Qwen2.5-VL's ``smart_resize``).
-    ``strategy="fit"``: the image is fitted inside ``max_side`` x ``max_side``
-    (Gemma 3, whose server squashes every image to 896 x 896).
-    """
-
-    strategy: Literal["grid", "fit"]
-    factor: int
-    min_pixels: int
-    max_pixels: int
-    max_side: int
-    image_tokens: int
-    """``"fit"`` only: the fixed number of tokens one image costs (Gemma 3: 256)."""
-
-
-QWEN25VL_RESOLUTION: ImageResolution = {
-    "strategy": "grid",
-    "factor": 28,
-    "min_pixels": 56 * 56,
-    # Ollama's qwen25vl processor: maxPixels = 2 << 20 ("2M limit").
-    "max_pixels": 2 << 20,
-}
-GEMMA3_RESOLUTION: ImageResolution = {
-    "strategy": "fit",
-    "max_side": 896,
-    # SigLIP's 4096 patches pooled to 256 soft tokens, whatever the size.
-    "image_tokens": 256,
-}
-DEFAULT_RESOLUTION: ImageResolution = {"strategy": "fit", "max_side": 1536}
-"""Unknown models: fit within 1536 x 1536, about what common VLM servers keep."""
-
-IMAGE_MARKER_TOKENS = 2
-"""Tokens around each image (``<|vision_start|>``/``<|vision_end|>`` for Qwen2.5-VL,
-``<start_of_image>``/``<end_of_image>`` for Gemma 3)."""
-DEFAULT_IMAGE_TOKENS = 256
-"""Image cost assumed for ``"fit"`` models without ``image_tokens`` (an estimate)."""
+from langchain_gravix_vision._profile_file import file_overrides
+from langchain_gravix_vision.resolution import (
+    DEFAULT_RESOLUTION,
+    GEMMA3_RESOLUTION,
+    QWEN25VL_RESOLUTION,
+    ImageResolution,
+)
 
 _VISION_BASE: ModelProfile = {
     "text_inputs": True,
@@ -174,8 +140,6 @@ def get_model_profile(
         ... ]
         False
     """
-    from langchain_gravix_vision._profile_file import file_overrides
-
     base = _PROFILES.get(_key(model), CONSERVATIVE_PROFILE)
     merged: dict[str, Any] = {**base, **file_overrides(model), **(overrides or {})}
     return merged  # type: ignore[return-value]
@@ -205,26 +169,21 @@ def get_grounding(model: str) -> GroundingConvention | None:
     return _GROUNDING.get(_key(model))
 
 
-def image_prompt_tokens(width: int, height: int, resolution: ImageResolution) -> int:
-    """Prompt tokens one image of ``width`` x ``height`` (as sent) costs.
+def model_name(llm: Any) -> str:
+    """The model name a chat model is configured with (``""`` when it has none).
 
-    ``"grid"`` models (Qwen2.5-VL): one token per ``factor`` x ``factor`` cell of
-    the size the server's ``smart_resize`` gives, plus the two markers.
-    ``"fit"`` models: ``image_tokens`` (Gemma 3: 256) plus the two markers.
+    ``model_name`` (langchain-openai's field) when set, else LangChain's
+    ``ls_model_name`` tracing parameter, so any ``BaseChatModel`` answers.
 
     Example:
-        >>> image_prompt_tokens(1652, 1232, QWEN25VL_RESOLUTION)
-        2598
-        >>> image_prompt_tokens(640, 480, GEMMA3_RESOLUTION)
-        258
+        >>> from langchain_core.language_models import FakeListChatModel
+        >>> model_name(FakeListChatModel(responses=["hi"]))
+        ''
     """
-    if resolution.get("strategy") == "grid":
-        from langchain_gravix_vision.images._resize import target_size
-
-        factor = resolution.get("factor", 28)
-        w, h = target_size(width, height, resolution, upscale=True)
-        return (w // factor) * (h // factor) + IMAGE_MARKER_TOKENS
-    return resolution.get("image_tokens", DEFAULT_IMAGE_TOKENS) + IMAGE_MARKER_TOKENS
+    name = getattr(llm, "model_name", None)
+    if not name and hasattr(llm, "_get_ls_params"):
+        name = llm._get_ls_params().get("ls_model_name")
+    return str(name or "")
 
 
 def structured_output_method(
@@ -241,3 +200,20 @@ def structured_output_method(
     if profile.get("tool_calling"):
         return "function_calling"
     return "json_mode"
+
+
+__all__ = [
+    "CONSERVATIVE_PROFILE",
+    "DEFAULT_MODEL",
+    "DEFAULT_RESOLUTION",
+    "GEMMA3_RESOLUTION",
+    "QWEN25VL_RESOLUTION",
+    "GroundingConvention",
+    "ImageResolution",
+    "SupportsImageResolution",
+    "get_grounding",
+    "get_image_resolution",
+    "get_model_profile",
+    "model_name",
+    "structured_output_method",
+]

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from langchain_gravix_vision.images import ImagePolicy, load_image
+from langchain_gravix_vision.images import ImagePolicy
+from langchain_gravix_vision.inputs import load_image
 from langchain_gravix_vision.profiles import QWEN25VL_RESOLUTION
 from tests.stand_in import Reply
 from tests.stand_in.messages import decode_data_url, last_user_text, request_images

@@ -1,7 +1,8 @@
 """Documents: PDF pages (text layer or rendered at the model's size) and page ranges.
 
 ``GravixVisionLoader`` (a LangChain document loader) lives in
-``langchain_gravix_vision.documents.loader`` and is exported by the package.
+``langchain_gravix_vision.document_loaders`` and is exported by the package;
+``langchain_gravix_vision.inputs`` decides whether a source is a PDF or an image.
 """
 
 from langchain_gravix_vision.documents.pages import parse_page_spec, select_pages
@@ -10,8 +11,6 @@ from langchain_gravix_vision.documents.pdf import (
     PdfFile,
     has_real_text,
     is_pdf,
-    open_pdf,
-    prepare_pdf_page,
 )
 
 __all__ = [
@@ -19,8 +18,6 @@ __all__ = [
     "PdfFile",
     "has_real_text",
     "is_pdf",
-    "open_pdf",
     "parse_page_spec",
-    "prepare_pdf_page",
     "select_pages",
 ]

@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from types import TracebackType
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 
-from langchain_gravix_vision.documents.pages import select_pages
+from langchain_gravix_vision.documents.paged import Paged
 from langchain_gravix_vision.errors import (
     EncryptedDocumentError,
     ImageTooLarge,
@@ -37,10 +36,13 @@ from langchain_gravix_vision.images import (
     PreparedImage,
     RawImage,
     prepare_image,
-    sniff_mime_type,
+)
+from langchain_gravix_vision.images._raw import sniff_mime_type
+from langchain_gravix_vision.resolution import (
+    ImageResolution,
+    default_resolution,
     target_size,
 )
-from langchain_gravix_vision.profiles import DEFAULT_RESOLUTION, ImageResolution
 
 REFERENCE_DPI = 200
 """A page's own resolution, before fitting to the model (a good scan's)."""
@@ -69,7 +71,7 @@ def has_real_text(text: str) -> bool:
     return sum(ch.isalnum() for ch in text) >= MIN_TEXT_CHARS
 
 
-class PdfFile:
+class PdfFile(Paged):
     """One open PDF, read under a policy; use it as a context manager.
 
     Raises (on opening):
@@ -77,6 +79,8 @@ class PdfFile:
         InvalidDocumentError: The bytes are not a readable PDF.
         ImageTooLarge: More pages than ``policy.max_document_pages``.
     """
+
+    is_pdf = True  # the dispatch's PDF branch (``inputs.open_pages``)
 
     def __init__(self, data: bytes, name: str, policy: ImagePolicy) -> None:
         self.name = name
@@ -107,17 +111,6 @@ class PdfFile:
                 f" {policy.max_document_pages:,} (ImagePolicy.max_document_pages)."
                 " Split the document first."
             )
-
-    def __enter__(self) -> PdfFile:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         """Release pdfium's document."""
@@ -187,7 +180,11 @@ class PdfFile:
         natural = (max(1, round(width_pt * scale)), max(1, round(height_pt * scale)))
         if not policy.resize:
             return natural
-        return target_size(*natural, resolution or _default(policy), upscale=False)
+        return target_size(
+            *natural,
+            resolution or default_resolution(policy.max_side_unknown),
+            upscale=False,
+        )
 
     def render(
         self, number: int, resolution: ImageResolution | None = None
@@ -244,44 +241,6 @@ class PdfFile:
         )
 
 
-def _default(policy: ImagePolicy) -> ImageResolution:
-    if policy.max_side_unknown:
-        return {"strategy": "fit", "max_side": policy.max_side_unknown}
-    return DEFAULT_RESOLUTION
-
-
-def open_pdf(raw: RawImage, policy: ImagePolicy) -> PdfFile:
-    """Open a read source that holds a PDF."""
-    return PdfFile(raw.data or b"", raw.name, policy)
-
-
-def prepare_pdf_page(
-    raw: RawImage,
-    *,
-    policy: ImagePolicy,
-    resolution: ImageResolution | None,
-    page: int = 1,
-) -> PreparedImage:
-    """One page of a PDF read source, ready to send (the pipeline's PDF branch)."""
-    with open_pdf(raw, policy) as pdf:
-        return pdf.prepare(page, resolution)
-
-
-def prepare_pdf_pages(
-    raw: RawImage,
-    *,
-    policy: ImagePolicy,
-    resolution: ImageResolution | None,
-    pages: str | None = None,
-) -> list[PreparedImage]:
-    """The selected pages of a PDF (default: all, up to ``policy.max_pages``)."""
-    with open_pdf(raw, policy) as pdf:
-        selected = select_pages(
-            pages, pdf.page_count, limit=policy.max_pages, default="all"
-        )
-        return [pdf.prepare(page, resolution) for page in selected]
-
-
 __all__ = [
     "MIN_TEXT_CHARS",
     "PDF_MIME",
@@ -289,7 +248,4 @@ __all__ = [
     "PdfFile",
     "has_real_text",
     "is_pdf",
-    "open_pdf",
-    "prepare_pdf_page",
-    "prepare_pdf_pages",
 ]

@@ -24,8 +24,8 @@ from collections.abc import Iterable
 import httpcore
 import httpx
 
-from langchain_gravix_vision._http import ssl_context
 from langchain_gravix_vision._text import printable
+from langchain_gravix_vision._tls import ssl_context
 from langchain_gravix_vision.errors import (
     ImageFetchError,
     ImageSourceNotAllowed,

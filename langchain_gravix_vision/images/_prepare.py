@@ -1,6 +1,8 @@
 """The pipeline: read source -> decode guard -> orient and flatten -> resize -> encode.
 
-``load_image`` runs all of it and returns a ``PreparedImage``.
+``prepare_image`` runs the steps after reading for one raster image and returns
+a ``PreparedImage``; ``langchain_gravix_vision.inputs.load_image`` adds the
+reading and the PDF branch.
 """
 
 from __future__ import annotations
@@ -33,18 +35,15 @@ from langchain_gravix_vision.images._guard import (
 )
 from langchain_gravix_vision.images._policy import ImagePolicy
 from langchain_gravix_vision.images._raw import RawImage
-from langchain_gravix_vision.images._resize import (
+from langchain_gravix_vision.images._strip import strip_metadata
+from langchain_gravix_vision.resolution import (
+    ImageResolution,
     budget_resolution,
+    default_resolution,
+    image_prompt_tokens,
     target_size,
     token_budget,
     within_budget,
-)
-from langchain_gravix_vision.images._sources import ImageSource, read_source
-from langchain_gravix_vision.images._strip import strip_metadata
-from langchain_gravix_vision.profiles import (
-    DEFAULT_RESOLUTION,
-    ImageResolution,
-    image_prompt_tokens,
 )
 
 # Modes that decode to the same RGB pixels without flattening.
@@ -177,13 +176,12 @@ def prepare_image(
     *,
     policy: ImagePolicy,
     resolution: ImageResolution | None = None,
-    page: int = 1,
     detail: str | None = None,
 ) -> PreparedImage:
-    """Decode (guarded), orient, flatten, resize and encode one read source.
+    """Decode (guarded), orient, flatten, resize and encode one read raster image.
 
-    A PDF (sniffed from the bytes) has its page ``page`` rendered at the
-    model's size (``documents.pdf``); other sources are single images.
+    PDFs are not images: ``langchain_gravix_vision.inputs`` sends them to
+    ``documents.pdf``, and only rendered pages come here.
     ``detail="low"`` caps the image at 256 image tokens (``"high"``, ``"auto"``
     and ``None``: the server's maximum), as does ``policy.max_image_tokens``.
     Results for source bytes are cached by content (``PREPARED_CACHE``): the
@@ -195,19 +193,8 @@ def prepare_image(
         ...               policy=ImagePolicy()).sent_size
         (1536, 768)
     """
-    if raw.data is not None and b"%PDF-" in raw.data[:1024]:
-        from langchain_gravix_vision.documents.pdf import is_pdf, prepare_pdf_page
-
-        if is_pdf(raw.data):
-            return prepare_pdf_page(
-                raw, policy=policy, resolution=resolution, page=page
-            )
     if resolution is None:
-        resolution = (
-            {"strategy": "fit", "max_side": policy.max_side_unknown}
-            if policy.max_side_unknown
-            else DEFAULT_RESOLUTION
-        )
+        resolution = default_resolution(policy.max_side_unknown)
     max_tokens = token_budget(detail, policy.max_image_tokens)
     key = None
     if raw.data is not None:
@@ -347,52 +334,4 @@ def _prepare(
     )
 
 
-def load_image(
-    source: ImageSource,
-    *,
-    policy: ImagePolicy | None = None,
-    resolution: ImageResolution | None = None,
-    page: int = 1,
-    detail: str | None = None,
-) -> PreparedImage:
-    """Load any image source and prepare it for a vision model.
-
-    ``source`` may be a path (``str`` or ``os.PathLike``), an ``http(s)://``
-    URL (fetched SSRF-safely unless ``url_mode="deny"``), a
-    ``data:image/...;base64,`` URL, ``bytes``/``bytearray``/``memoryview``, a
-    binary file object, a ``PIL.Image.Image`` or a LangChain image content
-    block (whose URL must be http(s) or data, never a local path). The format
-    is sniffed from the bytes. Only frame 0 of animated or multi-page images is
-    used (``frames`` records how many there were); a PDF gives its page
-    ``page``, rendered at the model's size. ``resolution=None`` uses
-    ``DEFAULT_RESOLUTION`` (or ``policy.max_side_unknown`` when set).
-    ``detail="low"`` (or ``policy.max_image_tokens``) caps the image tokens.
-    A JPEG or PNG that is upright, single-frame, within the budget, opaque
-    and in sRGB is sent as it is, with only its metadata stripped. Sync
-    only: async code can call ``await to_thread_cancellable(load_image, ...)``.
-
-    Raises:
-        ImageSourceNotAllowed: The policy refuses the path, scheme or host.
-        ImageTooLarge: A byte or pixel limit is exceeded.
-        UnsupportedImageFormat: The bytes are not a supported image.
-        InvalidImageData: Empty, truncated, bad base64 or a MIME type that lies.
-        ImageFetchError: A download failed (status, timeout, redirects).
-
-    Example:
-        >>> import io
-        >>> from PIL import Image
-        >>> buffer = io.BytesIO()
-        >>> Image.new("RGB", (4032, 3024), "navy").save(buffer, "JPEG")
-        >>> from langchain_gravix_vision.profiles import QWEN25VL_RESOLUTION
-        >>> image = load_image(buffer.getvalue(), resolution=QWEN25VL_RESOLUTION)
-        >>> image.sent_size, image.mime_type
-        ((1652, 1232), 'image/png')
-    """
-    policy = policy or ImagePolicy()
-    raw = read_source(source, policy)
-    return prepare_image(
-        raw, policy=policy, resolution=resolution, page=page, detail=detail
-    )
-
-
-__all__ = ["PREPARED_CACHE", "PreparedImage", "load_image", "prepare_image"]
+__all__ = ["PREPARED_CACHE", "PreparedImage", "prepare_image"]

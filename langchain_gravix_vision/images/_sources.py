@@ -148,7 +148,7 @@ def read_block(source: BlockSource, policy: ImagePolicy) -> RawImage:
     the path policy); base64 is decoded under the byte cap.
 
     Example:
-        >>> from langchain_gravix_vision.images import parse_image_block
+        >>> from langchain_gravix_vision.images._blocks import parse_image_block
         >>> block = {"type": "image", "base64": "aGVsbG8=", "mime_type": "image/png"}
         >>> read_block(parse_image_block(block), ImagePolicy())
         RawImage('base64 data', 5 bytes, declared_mime='image/png')

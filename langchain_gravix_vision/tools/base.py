@@ -40,8 +40,8 @@ from pydantic import (
 from pydantic.v1 import ValidationError as ValidationErrorV1
 
 from langchain_gravix_vision._text import redact, short
+from langchain_gravix_vision.chat_models import ChatGravixVision
 from langchain_gravix_vision.documents.pages import select_pages
-from langchain_gravix_vision.documents.pdf import is_pdf, open_pdf
 from langchain_gravix_vision.errors import (
     InvalidPageRange,
     ModelOutputError,
@@ -51,15 +51,16 @@ from langchain_gravix_vision.images import (
     ImagePolicy,
     PreparedImage,
     RawImage,
-    prepare_image,
-    read_string,
     to_thread_cancellable,
 )
+from langchain_gravix_vision.images._sources import read_string
+from langchain_gravix_vision.inputs import open_pages
 from langchain_gravix_vision.profiles import (
     DEFAULT_MODEL,
     ImageResolution,
     SupportsImageResolution,
     get_image_resolution,
+    model_name,
 )
 from langchain_gravix_vision.tools._answers import ask_for, read
 from langchain_gravix_vision.tools._retry import Attempt, as_output, next_step
@@ -158,8 +159,6 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
 
     def _llm(self) -> BaseChatModel:
         if self.llm is None:
-            from langchain_gravix_vision.chat_models import ChatGravixVision
-
             try:
                 self.llm = ChatGravixVision(model=DEFAULT_MODEL)
             except ValueError as err:
@@ -171,8 +170,7 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
         llm = self._llm()
         if isinstance(llm, SupportsImageResolution):
             return llm.get_image_resolution()
-        model = llm._get_ls_params().get("ls_model_name") or ""
-        return get_image_resolution(model)
+        return get_image_resolution(model_name(llm))
 
     def _read(self, args: ArgsT) -> RawImage:
         """Read the one source (a URL argument is never read as a path)."""
@@ -182,19 +180,14 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
     def _prepare_raw(self, raw: RawImage, args: ArgsT) -> PreparedImage:
         """The image, or the one selected page of a PDF, ready to send."""
         policy = self.image_policy
-        if raw.data is not None and is_pdf(raw.data):
-            with open_pdf(raw, policy) as pdf:
-                pages = select_pages(args.pages, pdf.page_count, limit=policy.max_pages)
-                if len(pages) > 1:
-                    raise InvalidPageRange(
-                        f"{self.name} reads one page per call; call it once per"
-                        " page (extract_text reads many)"
-                    )
-                return pdf.prepare(pages[0], self._resolution())
-        select_pages(args.pages, 1, limit=1)  # an image has one page
-        return prepare_image(
-            raw, policy=policy, resolution=self._resolution(), detail=self.detail
-        )
+        with open_pages(raw, policy, detail=self.detail) as opened:
+            pages = select_pages(args.pages, opened.page_count, limit=policy.max_pages)
+            if len(pages) > 1:
+                raise InvalidPageRange(
+                    f"{self.name} reads one page per call; call it once per"
+                    " page (extract_text reads many)"
+                )
+            return opened.prepare(pages[0], self._resolution())
 
     def _prepare(self, args: ArgsT) -> PreparedImage:
         """Read and prepare the one image (or PDF page) the arguments name."""
@@ -234,7 +227,7 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
     def _result(
         self, step: BaseModel | Attempt, args: ArgsT, image: PreparedImage
     ) -> ResultT:
-        if isinstance(step, Attempt):  # _next raises first; kept for the type
+        if isinstance(step, Attempt):  # next_step raises first; kept for the type
             raise ModelOutputError("The vision model's output was unusable.")
         result = self.finish_image(step, args, image)
         dumped = result.model_dump_json()

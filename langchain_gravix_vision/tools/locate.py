@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from langchain_gravix_vision import grounding as mapping
 from langchain_gravix_vision.errors import UnsupportedCapabilityError
 from langchain_gravix_vision.images import PreparedImage
-from langchain_gravix_vision.profiles import GroundingConvention, get_grounding
+from langchain_gravix_vision.profiles import (
+    GroundingConvention,
+    get_grounding,
+    model_name,
+)
+from langchain_gravix_vision.tools import grounding as mapping
 from langchain_gravix_vision.tools.base import VisionTool
 from langchain_gravix_vision.tools.prompts import LOCATE_SYSTEM, locate_prompt
 from langchain_gravix_vision.tools.schemas import (
@@ -60,11 +64,8 @@ class LocateObjectsTool(VisionTool[LocateObjectsArgs, Detections]):
         """The model's grounding convention, or a clear refusal."""
         if self.grounding is not None:
             return self.grounding
-        llm = self._llm()
-        model = getattr(llm, "model_name", None) or llm._get_ls_params().get(
-            "ls_model_name", ""
-        )
-        convention = get_grounding(str(model or ""))
+        model = model_name(self._llm())
+        convention = get_grounding(model)
         if convention is None:
             msg = (
                 f"the model {model or '(unknown)'} cannot locate objects (no "

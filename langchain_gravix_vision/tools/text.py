@@ -2,25 +2,28 @@
 
 A PDF page with a real text layer is read from it (exact text, no model
 call); only pages without one (scans) go to the vision model, unless
-``force_ocr``. One page failing does not lose the others.
+``force_ocr``. One page failing does not lose the others. ``read_pages`` is
+the public page reader the document loader is built on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
 
+from langchain_core.callbacks import UsageMetadataCallbackHandler
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import ToolException
 from pydantic import BaseModel
 
+from langchain_gravix_vision.documents.paged import Paged
 from langchain_gravix_vision.documents.pages import select_pages
-from langchain_gravix_vision.documents.pdf import (
-    PdfFile,
-    has_real_text,
-    is_pdf,
-    open_pdf,
-)
+from langchain_gravix_vision.documents.pdf import has_real_text
 from langchain_gravix_vision.images import RawImage, to_thread_cancellable
+from langchain_gravix_vision.inputs import open_pages
+from langchain_gravix_vision.profiles import model_name
+from langchain_gravix_vision.tools._ordered import aordered, ordered
 from langchain_gravix_vision.tools.base import VisionTool
 from langchain_gravix_vision.tools.prompts import TEXT_SYSTEM, text_prompt
 from langchain_gravix_vision.tools.schemas import (
@@ -29,6 +32,23 @@ from langchain_gravix_vision.tools.schemas import (
     PageText,
     TextReading,
 )
+
+
+@dataclass(frozen=True)
+class PageReading:
+    """One page as ``ExtractTextTool.read_pages`` reads it.
+
+    Attributes:
+        text: The page's text, how it was read, or why it failed.
+        total_pages: Paged in the document (1 for an image).
+        tokens: The model's total tokens for the page (0 for a text-layer page).
+        model: The model that read the page (``None`` for a text-layer page).
+    """
+
+    text: PageText
+    total_pages: int
+    tokens: int
+    model: str | None = None
 
 
 class ExtractTextTool(VisionTool[ExtractTextArgs, ExtractedText]):
@@ -67,28 +87,28 @@ class ExtractTextTool(VisionTool[ExtractTextArgs, ExtractedText]):
         """Attach the requested format and the untrusted flag."""
         return ExtractedText(**answer.model_dump(), output_format=args.output_format)
 
-    # ------------------------------------------------------------ PDF pages
+    # ------------------------------------------------------------ pages
 
-    def _selection(self, pdf: PdfFile, args: ExtractTextArgs) -> list[int]:
+    def _selection(self, opened: Paged, args: ExtractTextArgs) -> list[int]:
         limit = self.image_policy.max_pages
-        return select_pages(args.pages, pdf.page_count, limit=limit, default="all")
+        return select_pages(args.pages, opened.page_count, limit=limit, default="all")
 
-    def _layer(self, pdf: PdfFile, page: int, args: ExtractTextArgs) -> str | None:
+    def _layer(self, opened: Paged, page: int, args: ExtractTextArgs) -> str | None:
         """The page's text layer when it is used (real text, OCR not forced)."""
         if args.force_ocr:
             return None
-        text = pdf.text(page)
+        text = opened.text(page)
         return text if has_real_text(text) else None
 
     def _page(
-        self, pdf: PdfFile, page: int, args: ExtractTextArgs, config: RunnableConfig
+        self, opened: Paged, page: int, args: ExtractTextArgs, config: RunnableConfig
     ) -> tuple[PageText, ExtractedText | None]:
-        return self._report(self._read_page(pdf, page, args, config))
+        return self._report(self._read_page(opened, page, args, config))
 
     async def _apage(
-        self, pdf: PdfFile, page: int, args: ExtractTextArgs, config: RunnableConfig
+        self, opened: Paged, page: int, args: ExtractTextArgs, config: RunnableConfig
     ) -> tuple[PageText, ExtractedText | None]:
-        return self._report(await self._aread_page(pdf, page, args, config))
+        return self._report(await self._aread_page(opened, page, args, config))
 
     def _report(
         self, done: tuple[PageText, ExtractedText | None]
@@ -98,40 +118,32 @@ class ExtractTextTool(VisionTool[ExtractTextArgs, ExtractedText]):
         return done
 
     def _read_page(
-        self, pdf: PdfFile, page: int, args: ExtractTextArgs, config: RunnableConfig
+        self, opened: Paged, page: int, args: ExtractTextArgs, config: RunnableConfig
     ) -> tuple[PageText, ExtractedText | None]:
         try:
-            text = self._layer(pdf, page, args)
+            text = self._layer(opened, page, args)
             if text is not None:
                 return PageText(page=page, method="text_layer", text=text), None
-            image = pdf.prepare(page, self._resolution())
+            image = opened.prepare(page, self._resolution())
             result = self._answer(image, args, config)
             return PageText(page=page, method="vision", text=result.text), result
         except Exception as exc:  # one page failing keeps the others
             return self._failed(page, exc), None
 
     async def _aread_page(
-        self, pdf: PdfFile, page: int, args: ExtractTextArgs, config: RunnableConfig
+        self, opened: Paged, page: int, args: ExtractTextArgs, config: RunnableConfig
     ) -> tuple[PageText, ExtractedText | None]:
         try:
-            text = await to_thread_cancellable(self._layer, pdf, page, args)
+            text = await to_thread_cancellable(self._layer, opened, page, args)
             if text is not None:
                 return PageText(page=page, method="text_layer", text=text), None
-            image = await to_thread_cancellable(pdf.prepare, page, self._resolution())
+            image = await to_thread_cancellable(
+                opened.prepare, page, self._resolution()
+            )
             result = await self._aanswer(image, args, config)
             return PageText(page=page, method="vision", text=result.text), result
         except Exception as exc:  # one page failing keeps the others
             return self._failed(page, exc), None
-
-    def _image_page(
-        self, raw: RawImage, args: ExtractTextArgs, config: RunnableConfig
-    ) -> PageText:
-        """An image read as page 1 (the loader's non-PDF files)."""
-        try:
-            result = self._answer(self._prepare_raw(raw, args), args, config)
-            return PageText(page=1, method="vision", text=result.text)
-        except Exception as exc:  # reported on the page, like a PDF page
-            return self._failed(1, exc)
 
     def _failed(self, page: int, exc: Exception) -> PageText:
         return PageText(page=page, method="vision", error=str(self._failure(exc)))
@@ -158,26 +170,87 @@ class ExtractTextTool(VisionTool[ExtractTextArgs, ExtractedText]):
         self, args: ExtractTextArgs, config: RunnableConfig
     ) -> tuple[str, ExtractedText]:
         raw = self._read(args)
-        if raw.data is None or not is_pdf(raw.data):
-            result = self._answer(self._prepare_raw(raw, args), args, config)
-            return result.to_content(), result
-        with open_pdf(raw, self.image_policy) as pdf:
-            selected = self._selection(pdf, args)
-            done = [self._page(pdf, page, args, config) for page in selected]
+        with open_pages(raw, self.image_policy, detail=self.detail) as opened:
+            if not opened.is_pdf:  # an image: one answer, no page list
+                result = self._answer(self._prepare_raw(raw, args), args, config)
+                return result.to_content(), result
+            selected = self._selection(opened, args)
+            done = [self._page(opened, page, args, config) for page in selected]
         return self._combine(done, args)
 
     async def _aflow(
         self, args: ExtractTextArgs, config: RunnableConfig
     ) -> tuple[str, ExtractedText]:
         raw = await to_thread_cancellable(self._read, args)
-        if raw.data is None or not is_pdf(raw.data):
-            image = await to_thread_cancellable(self._prepare_raw, raw, args)
-            result = await self._aanswer(image, args, config)
-            return result.to_content(), result
-        pdf = await to_thread_cancellable(open_pdf, raw, self.image_policy)
+        opened = await to_thread_cancellable(
+            open_pages, raw, self.image_policy, detail=self.detail
+        )
         try:
-            selected = self._selection(pdf, args)
-            done = [await self._apage(pdf, page, args, config) for page in selected]
+            if not opened.is_pdf:  # an image: one answer, no page list
+                image = await to_thread_cancellable(self._prepare_raw, raw, args)
+                result = await self._aanswer(image, args, config)
+                return result.to_content(), result
+            selected = self._selection(opened, args)
+            done = [await self._apage(opened, page, args, config) for page in selected]
         finally:
-            pdf.close()
+            opened.close()
         return self._combine(done, args)
+
+    # ------------------------------------------------------------ page reader
+
+    def _reading(self, opened: Paged, page: int, args: ExtractTextArgs) -> PageReading:
+        usage = UsageMetadataCallbackHandler()
+        read, _ = self._page(opened, page, args, {"callbacks": [usage]})
+        tokens = sum(u["total_tokens"] for u in usage.usage_metadata.values())
+        model = model_name(self._llm()) if read.method == "vision" else None
+        return PageReading(read, opened.page_count, tokens, model)
+
+    def _jobs(
+        self, raw: RawImage, args: ExtractTextArgs
+    ) -> tuple[Paged, list[Callable[[], PageReading]]]:
+        opened = open_pages(raw, self.image_policy, detail=self.detail)
+        try:
+            selected = self._selection(opened, args)
+        except Exception:
+            opened.close()
+            raise
+        read = functools.partial(self._reading, opened, args=args)
+        return opened, [functools.partial(read, page) for page in selected]
+
+    def read_pages(
+        self, raw: RawImage, args: ExtractTextArgs, *, max_concurrency: int = 1
+    ) -> Iterator[PageReading]:
+        """Read the pages ``args`` select, in order, ``max_concurrency`` at a time.
+
+        A page that fails is a ``PageText`` with an ``error``; the others are
+        kept. A document that cannot be opened, or a selection it cannot give,
+        raises its typed error before any page is read. An image is page 1.
+
+        Example:
+            .. code-block:: python
+
+                from langchain_gravix_vision import ExtractTextTool
+                from langchain_gravix_vision.images import ImagePolicy, read_source
+                from langchain_gravix_vision.tools.schemas import ExtractTextArgs
+
+                tool = ExtractTextTool()
+                raw = read_source("report.pdf", ImagePolicy())
+                for page in tool.read_pages(raw, ExtractTextArgs(image="report.pdf")):
+                    print(page.text.page, page.text.method, page.tokens)
+        """
+        opened, jobs = self._jobs(raw, args)
+        try:
+            yield from ordered(jobs, max_concurrency)
+        finally:
+            opened.close()
+
+    async def aread_pages(
+        self, raw: RawImage, args: ExtractTextArgs, *, max_concurrency: int = 1
+    ) -> AsyncIterator[PageReading]:
+        """Async :meth:`read_pages` (pages read in worker threads, in order)."""
+        opened, jobs = await to_thread_cancellable(self._jobs, raw, args)
+        try:
+            async for reading in aordered(jobs, max_concurrency):
+                yield reading
+        finally:
+            opened.close()

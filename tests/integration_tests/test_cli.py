@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from langchain_gravix_vision.cli import build_parser, main
+from langchain_gravix_vision.cli import main
+from langchain_gravix_vision.cli._parser import build_parser
 from tests.scripted_answers import DATA
 from tests.stand_in import Reply, StandInServer
 

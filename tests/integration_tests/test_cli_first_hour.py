@@ -15,13 +15,10 @@ from typing import Any
 import pytest
 
 from langchain_gravix_vision import __version__
-from langchain_gravix_vision.cli import (
-    Record,
-    Writer,
-    build_parser,
-    full_bucket_limiter,
-    main,
-)
+from langchain_gravix_vision._options import full_bucket_limiter
+from langchain_gravix_vision.cli import main
+from langchain_gravix_vision.cli._output import Record, Writer
+from langchain_gravix_vision.cli._parser import build_parser
 from tests.scripted_answers import DATA, GROUND_TRUTH, chart, description, text
 from tests.stand_in import Reply, StandInServer
 

@@ -32,7 +32,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.context import RequestContext
 
 from langchain_gravix_vision import ChatGravixVision, GravixVisionToolkit, cli
-from langchain_gravix_vision.mcp_server import TOKEN_ENV, input_schema, output_schema
+from langchain_gravix_vision.mcp.server import TOKEN_ENV, input_schema, output_schema
 from tests.scripted_answers import description, json_reply
 from tests.stand_in import Reply, StandInServer
 

@@ -17,12 +17,9 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from langchain_gravix_vision.errors import GravixVisionError, ImageSourceNotAllowed
-from langchain_gravix_vision.images import (
-    ImagePolicy,
-    PreparedImage,
-    check_url,
-    load_image,
-)
+from langchain_gravix_vision.images import ImagePolicy, PreparedImage
+from langchain_gravix_vision.images._urls import check_url
+from langchain_gravix_vision.inputs import load_image
 from tests.unit_tests.images._imaging import (
     animated_gif,
     encode,

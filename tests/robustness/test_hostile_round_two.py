@@ -32,16 +32,13 @@ from langchain_gravix_vision.errors import (
     ImageTooLarge,
     InvalidImageData,
 )
-from langchain_gravix_vision.images import (
-    _paths,
-    check_url,
-    decode_base64,
-    fetch_url,
-    load_image,
-    to_thread_cancellable,
-)
+from langchain_gravix_vision.images import _paths, to_thread_cancellable
+from langchain_gravix_vision.images._data_urls import decode_base64
+from langchain_gravix_vision.images._fetch import fetch_url
 from langchain_gravix_vision.images._guard import FRAME_COUNT_LIMIT
+from langchain_gravix_vision.images._urls import check_url
 from langchain_gravix_vision.images._worker import DecodeCancelled
+from langchain_gravix_vision.inputs import load_image
 from tests.robustness._support import (
     LEAK_KEY,
     call_tool,

@@ -24,7 +24,10 @@ from langchain_gravix_vision import (
     ImageSourceNotAllowed,
     UnsupportedCapabilityError,
 )
-from langchain_gravix_vision.message_images import TOOL_IMAGE_NOTE, prepare_messages
+from langchain_gravix_vision.chat_models._message_images import (
+    TOOL_IMAGE_NOTE,
+    prepare_messages,
+)
 from tests.unit_tests.wire import FAKE_KEY, Wire, completion, sse
 
 
@@ -390,7 +393,7 @@ async def test_async_prepares_images_off_the_event_loop(
 ) -> None:
     import threading
 
-    from langchain_gravix_vision import chat_models
+    from langchain_gravix_vision.chat_models import vision as chat_models
 
     threads: list[str] = []
     real = chat_models.prepare_messages

@@ -11,13 +11,15 @@ from langchain_core.messages import AIMessage, HumanMessage
 from PIL import Image
 
 from langchain_gravix_vision import ChatGravixVision, DescribeImageTool
-from langchain_gravix_vision.cli import build_parser, record_key, run_args, task_args
+from langchain_gravix_vision.cli._main import run_args, task_args
+from langchain_gravix_vision.cli._output import record_key
+from langchain_gravix_vision.cli._parser import build_parser
 from langchain_gravix_vision.images import (
     LOW_DETAIL_TOKENS,
     PREPARED_CACHE,
     ImagePolicy,
 )
-from langchain_gravix_vision.profiles import IMAGE_MARKER_TOKENS
+from langchain_gravix_vision.resolution import IMAGE_MARKER_TOKENS
 from langchain_gravix_vision.tools.schemas import DescribeImageArgs
 from tests.unit_tests.wire import FAKE_KEY
 

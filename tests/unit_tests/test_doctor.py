@@ -11,7 +11,7 @@ import pytest
 
 from langchain_gravix_vision import ChatGravixVision
 from langchain_gravix_vision.cli import main
-from langchain_gravix_vision.doctor import MAX_REQUESTS, PROBES_PER_MODEL
+from langchain_gravix_vision.cli.doctor import MAX_REQUESTS, PROBES_PER_MODEL
 from tests.stand_in import StandInServer
 
 pytestmark = [pytest.mark.enable_socket, pytest.mark.timeout(120)]

@@ -6,8 +6,8 @@ import pytest
 from PIL import Image
 
 from langchain_gravix_vision import Detections, annotate
-from langchain_gravix_vision.grounding import parse_grounding, to_detections
 from langchain_gravix_vision.profiles import get_grounding
+from langchain_gravix_vision.tools.grounding import parse_grounding, to_detections
 from langchain_gravix_vision.tools.prompts import locate_prompt
 from langchain_gravix_vision.tools.schemas import (
     Detection,

@@ -6,7 +6,10 @@ import httpx
 import openai
 
 from langchain_gravix_vision import EndpointNotFoundError, ModelNotFoundError
-from langchain_gravix_vision._guards import keep_tool_calls, translate_status_error
+from langchain_gravix_vision.chat_models._guards import (
+    keep_tool_calls,
+    translate_status_error,
+)
 
 CALL = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
 

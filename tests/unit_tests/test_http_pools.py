@@ -9,7 +9,10 @@ from collections.abc import Iterator
 import pytest
 
 from langchain_gravix_vision import ChatGravixVision
-from langchain_gravix_vision._http import LoopLocalTransport, shared_async_http_client
+from langchain_gravix_vision.chat_models._http import (
+    LoopLocalTransport,
+    shared_async_http_client,
+)
 from tests.stand_in import StandInServer
 
 pytestmark = [

@@ -8,11 +8,10 @@ from typing import Any
 import pytest
 
 from langchain_gravix_vision import GravixVisionToolkit
-from langchain_gravix_vision.mcp_server import (
-    BearerAuth,
+from langchain_gravix_vision.mcp._transports import BearerAuth, is_loopback
+from langchain_gravix_vision.mcp.server import (
     file_root,
     input_schema,
-    is_loopback,
     narrow_roots,
     output_schema,
 )

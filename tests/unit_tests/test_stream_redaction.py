@@ -14,7 +14,7 @@ import httpx2
 import pytest
 from langchain_core.callbacks import BaseCallbackHandler
 
-from langchain_gravix_vision._responses import StreamRedactor
+from langchain_gravix_vision.chat_models._responses import StreamRedactor
 from tests.unit_tests.wire import FAKE_KEY, Wire, sse
 
 

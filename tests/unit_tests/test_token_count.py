@@ -18,7 +18,7 @@ from PIL import Image
 from pydantic import BaseModel
 
 from langchain_gravix_vision import ChatGravixVision
-from langchain_gravix_vision._tokens import MESSAGE_OVERHEAD
+from langchain_gravix_vision.chat_models._tokens import MESSAGE_OVERHEAD
 from tests.stand_in import StandInServer
 
 

@@ -25,8 +25,8 @@ from langchain_gravix_vision import (
     ImagePolicy,
     LocateObjectsTool,
 )
-from langchain_gravix_vision.images import load_image
-from langchain_gravix_vision.message_images import needs_reading
+from langchain_gravix_vision.chat_models._message_images import needs_reading
+from langchain_gravix_vision.inputs import load_image
 from langchain_gravix_vision.tools._answers import answer_format, ask_for, read
 from langchain_gravix_vision.tools.schemas import GroundingAnswer
 from tests.unit_tests.wire import Wire, completion

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from langchain_gravix_vision import cli
+from langchain_gravix_vision import ExtractTextTool, cli
+from langchain_gravix_vision.cli._output import Progress
 from tests.stand_in import StandInServer
 from tests.unit_tests.documents import pdfs
 
@@ -71,8 +72,8 @@ def test_bad_pages_are_a_failed_record(
 def test_progress_counts_pages_as_they_finish(
     server: StandInServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    progress = cli.Progress(2, enabled=True)
-    tool = cli.ExtractTextTool(on_page=progress.page)
+    progress = Progress(2, enabled=True)
+    tool = ExtractTextTool(on_page=progress.page)
     tool.invoke({"image": "docs/report.pdf", "pages": "1-3"})
     progress.step()
     err = capsys.readouterr().err

@@ -14,7 +14,8 @@ from langchain_gravix_vision.errors import (
     InvalidDocumentError,
     InvalidPageRange,
 )
-from langchain_gravix_vision.images import ImagePolicy, load_image, target_size
+from langchain_gravix_vision.images import ImagePolicy, target_size
+from langchain_gravix_vision.inputs import load_image
 from langchain_gravix_vision.profiles import GEMMA3_RESOLUTION, QWEN25VL_RESOLUTION
 from tests.unit_tests.documents import pdfs
 

@@ -8,12 +8,9 @@ from typing import Any
 import pytest
 
 from langchain_gravix_vision.errors import ImageSourceNotAllowed, InvalidImageData
-from langchain_gravix_vision.images import (
-    ImagePolicy,
-    is_image_block,
-    load_image,
-    parse_image_block,
-)
+from langchain_gravix_vision.images import ImagePolicy
+from langchain_gravix_vision.images._blocks import is_image_block, parse_image_block
+from langchain_gravix_vision.inputs import load_image
 
 from ._imaging import png_bytes
 

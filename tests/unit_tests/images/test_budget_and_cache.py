@@ -14,13 +14,13 @@ from langchain_gravix_vision.images import (
     PREPARED_CACHE,
     ImagePolicy,
     RawImage,
-    load_image,
     prepare_image,
 )
 from langchain_gravix_vision.images._cache import ImageCache
 from langchain_gravix_vision.images._prepare import resample
 from langchain_gravix_vision.images._strip import strip_jpeg, strip_png
-from langchain_gravix_vision.profiles import (
+from langchain_gravix_vision.inputs import load_image
+from langchain_gravix_vision.resolution import (
     GEMMA3_RESOLUTION,
     IMAGE_MARKER_TOKENS,
     QWEN25VL_RESOLUTION,

@@ -24,15 +24,15 @@ from langchain_gravix_vision.errors import (
     ImageTooLarge,
     UnsupportedImageFormat,
 )
-from langchain_gravix_vision.images import (
-    ImagePolicy,
+from langchain_gravix_vision.images import ImagePolicy
+from langchain_gravix_vision.images import _fetch as fetch_module
+from langchain_gravix_vision.images._fetch import fetch_url
+from langchain_gravix_vision.images._urls import (
     blocked_reason,
     check_url,
-    fetch_url,
-    load_image,
     parse_ip_host,
 )
-from langchain_gravix_vision.images import _fetch as fetch_module
+from langchain_gravix_vision.inputs import load_image
 
 from ._imaging import png_bytes
 from ._server import (

@@ -17,13 +17,9 @@ from langchain_gravix_vision.errors import (
     InvalidImageData,
     UnsupportedImageFormat,
 )
-from langchain_gravix_vision.images import (
-    ImagePolicy,
-    PreparedImage,
-    load_image,
-    looks_flat,
-    target_size,
-)
+from langchain_gravix_vision.images import ImagePolicy, PreparedImage, target_size
+from langchain_gravix_vision.images._encode import looks_flat
+from langchain_gravix_vision.inputs import load_image
 from langchain_gravix_vision.profiles import (
     DEFAULT_RESOLUTION,
     GEMMA3_RESOLUTION,

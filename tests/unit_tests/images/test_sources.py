@@ -17,14 +17,10 @@ from langchain_gravix_vision.errors import (
     ImageTooLarge,
     InvalidImageData,
 )
-from langchain_gravix_vision.images import (
-    ImagePolicy,
-    _data_urls,
-    _paths,
-    load_image,
-    read_path,
-    sniff_mime_type,
-)
+from langchain_gravix_vision.images import ImagePolicy, _data_urls, _paths
+from langchain_gravix_vision.images._paths import read_path
+from langchain_gravix_vision.images._raw import sniff_mime_type
+from langchain_gravix_vision.inputs import load_image
 
 from ._imaging import png_bytes
 

@@ -2,7 +2,7 @@
 
 This module holds what a call does: images prepared before the cache lookup,
 request guards, typed errors and the answer's checks. The fields, clients,
-capability profile and token counts are in its base, ``_chat_base``.
+capability profile and token counts are in its base, ``chat_models._base``.
 """
 
 from __future__ import annotations
@@ -16,12 +16,18 @@ from langchain_core.language_models import LanguageModelInput
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatResult
 
-from langchain_gravix_vision import _guards
-from langchain_gravix_vision._chat_base import API_KEY_ENV as API_KEY_ENV
-from langchain_gravix_vision._chat_base import BASE_URL_ENV as BASE_URL_ENV
-from langchain_gravix_vision._chat_base import DEFAULT_API_BASE as DEFAULT_API_BASE
-from langchain_gravix_vision._chat_base import ChatGravixVisionBase
-from langchain_gravix_vision._responses import (
+from langchain_gravix_vision.chat_models import _guards
+from langchain_gravix_vision.chat_models._base import API_KEY_ENV as API_KEY_ENV
+from langchain_gravix_vision.chat_models._base import BASE_URL_ENV as BASE_URL_ENV
+from langchain_gravix_vision.chat_models._base import (
+    DEFAULT_API_BASE as DEFAULT_API_BASE,
+)
+from langchain_gravix_vision.chat_models._base import ChatGravixVisionBase
+from langchain_gravix_vision.chat_models._message_images import (
+    needs_reading,
+    prepare_messages,
+)
+from langchain_gravix_vision.chat_models._responses import (
     aredacted,
     finish_chunk,
     finish_result,
@@ -29,7 +35,6 @@ from langchain_gravix_vision._responses import (
     redacted,
 )
 from langchain_gravix_vision.images import to_thread_cancellable
-from langchain_gravix_vision.message_images import needs_reading, prepare_messages
 
 if TYPE_CHECKING:
     from langchain_core.outputs import ChatGenerationChunk

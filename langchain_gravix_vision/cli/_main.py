@@ -31,11 +31,13 @@ from typing import IO, Any
 
 from langchain_core.callbacks import UsageMetadataCallbackHandler
 from langchain_core.messages import ToolMessage
-from langchain_core.rate_limiters import InMemoryRateLimiter
 from langchain_core.runnables import RunnableConfig
 
-from langchain_gravix_vision import doctor, mcp_server
-from langchain_gravix_vision._cli_output import (
+from langchain_gravix_vision._options import build_llm
+from langchain_gravix_vision.annotate import annotate
+from langchain_gravix_vision.chat_models import API_KEY_ENV
+from langchain_gravix_vision.cli import doctor
+from langchain_gravix_vision.cli._output import (
     Progress,
     Record,
     Summary,
@@ -45,23 +47,17 @@ from langchain_gravix_vision._cli_output import (
     image_sha256,
     record_key,
 )
-from langchain_gravix_vision._cli_parser import COMMANDS as COMMANDS
-from langchain_gravix_vision._cli_parser import EXAMPLES as EXAMPLES
-from langchain_gravix_vision._cli_parser import build_parser
-from langchain_gravix_vision.annotate import annotate
-from langchain_gravix_vision.chat_models import API_KEY_ENV, ChatGravixVision
-from langchain_gravix_vision.images import ImagePolicy, source_kind
+from langchain_gravix_vision.cli._parser import build_parser
+from langchain_gravix_vision.images import ImagePolicy
+from langchain_gravix_vision.images._sources import source_kind
+from langchain_gravix_vision.inputs import find_files
+from langchain_gravix_vision.mcp import server as mcp_server
 from langchain_gravix_vision.tools import (
     Detections,
     ExtractedText,
     ExtractTextTool,
     VisionTool,
 )
-
-IMAGE_SUFFIXES = {
-    ".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff", ".bmp",
-    ".heic", ".heif", ".avif", ".pdf",
-}  # fmt: skip
 
 
 def expand_inputs(inputs: Iterable[str]) -> list[str]:
@@ -72,11 +68,7 @@ def expand_inputs(inputs: Iterable[str]) -> list[str]:
         if source_kind(item) != "path":
             sources.append(item)
         elif path.is_dir():
-            sources.extend(
-                str(p)
-                for p in sorted(path.rglob("*"))
-                if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-            )
+            sources.extend(str(p) for p in find_files(path))
         else:
             sources.append(item)
     return sources
@@ -163,28 +155,10 @@ async def run_one(
     )
 
 
-def full_bucket_limiter(requests_per_minute: float, bucket: int) -> InMemoryRateLimiter:
-    """A client rate limiter whose bucket starts full: the first calls never wait."""
-    limiter = InMemoryRateLimiter(
-        requests_per_second=requests_per_minute / 60,
-        check_every_n_seconds=0.05,
-        max_bucket_size=bucket,
-    )
-    limiter.available_tokens = float(bucket)
-    return limiter
-
-
 async def run(args: argparse.Namespace, stream: IO[str]) -> Summary:
     """Process every input with bounded concurrency and a client rate limit."""
-    llm_kwargs: dict[str, Any] = {"model": args.model, "max_retries": 2}
-    if args.base_url:
-        llm_kwargs["base_url"] = args.base_url
-    if args.rate_limit > 0:
-        llm_kwargs["rate_limiter"] = full_bucket_limiter(
-            args.rate_limit, max(1, args.concurrency)
-        )
     tool = args.tool_class(
-        llm=ChatGravixVision(**llm_kwargs),
+        llm=build_llm(args),
         image_policy=ImagePolicy(allow_any_path=True),  # the user named the files
         detail=getattr(args, "detail", None),
     )
@@ -286,7 +260,3 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 141  # 128 + SIGPIPE, as shell tools report it
     sys.stderr.write(summary.line() + "\n")
     return 1 if summary.failed else 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

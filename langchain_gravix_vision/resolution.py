@@ -1,11 +1,81 @@
-"""Target sizes: the server's resize rule per model resolution (grid or fit)."""
+"""Image resolution maths: how a server resizes images, and what they cost.
+
+The lowest layer the images and the profiles share: the ``ImageResolution``
+shapes (grid and fit), the known models' resolutions, the resize rule
+(``target_size``), image-token counts and budgets, and the default for a model
+no profile knows (``default_resolution``).
+
+Example:
+    >>> target_size(4032, 3024, QWEN25VL_RESOLUTION)
+    (1652, 1232)
+    >>> image_prompt_tokens(1652, 1232, QWEN25VL_RESOLUTION)
+    2598
+"""
 
 from __future__ import annotations
 
 import math
+from typing import Literal
+
+from typing_extensions import TypedDict
 
 from langchain_gravix_vision._text import short
-from langchain_gravix_vision.profiles import DEFAULT_RESOLUTION, ImageResolution
+
+
+class ImageResolution(TypedDict, total=False):
+    """How the server's image processor resizes an image for one model.
+
+    ``strategy="grid"``: both sides become multiples of ``factor`` with the pixel
+    count within ``[min_pixels, max_pixels]`` (Qwen2.5-VL's ``smart_resize``).
+    ``strategy="fit"``: the image is fitted inside ``max_side`` x ``max_side``
+    (Gemma 3, whose server squashes every image to 896 x 896).
+    """
+
+    strategy: Literal["grid", "fit"]
+    factor: int
+    min_pixels: int
+    max_pixels: int
+    max_side: int
+    image_tokens: int
+    """``"fit"`` only: the fixed number of tokens one image costs (Gemma 3: 256)."""
+
+
+QWEN25VL_RESOLUTION: ImageResolution = {
+    "strategy": "grid",
+    "factor": 28,
+    "min_pixels": 56 * 56,
+    # Ollama's qwen25vl processor: maxPixels = 2 << 20 ("2M limit").
+    "max_pixels": 2 << 20,
+}
+GEMMA3_RESOLUTION: ImageResolution = {
+    "strategy": "fit",
+    "max_side": 896,
+    # SigLIP's 4096 patches pooled to 256 soft tokens, whatever the size.
+    "image_tokens": 256,
+}
+DEFAULT_RESOLUTION: ImageResolution = {"strategy": "fit", "max_side": 1536}
+"""Unknown models: fit within 1536 x 1536, about what common VLM servers keep."""
+
+IMAGE_MARKER_TOKENS = 2
+"""Tokens around each image (``<|vision_start|>``/``<|vision_end|>`` for Qwen2.5-VL,
+``<start_of_image>``/``<end_of_image>`` for Gemma 3)."""
+DEFAULT_IMAGE_TOKENS = 256
+"""Image cost assumed for ``"fit"`` models without ``image_tokens`` (an estimate)."""
+
+
+def default_resolution(max_side_unknown: int | None = None) -> ImageResolution:
+    """The resolution for a model no profile knows.
+
+    ``DEFAULT_RESOLUTION``, or a fit within ``max_side_unknown`` when set
+    (``ImagePolicy.max_side_unknown``).
+
+    Example:
+        >>> default_resolution()["max_side"], default_resolution(1024)["max_side"]
+        (1536, 1024)
+    """
+    if max_side_unknown:
+        return {"strategy": "fit", "max_side": max_side_unknown}
+    return DEFAULT_RESOLUTION
 
 
 def _round_by(value: float, factor: int) -> int:
@@ -90,7 +160,6 @@ def target_size(
     squared, keeping the aspect ratio.
 
     Example:
-        >>> from langchain_gravix_vision.profiles import QWEN25VL_RESOLUTION
         >>> target_size(4032, 3024, QWEN25VL_RESOLUTION)
         (1652, 1232)
         >>> target_size(1000, 500, {"strategy": "fit", "max_side": 896})
@@ -142,7 +211,6 @@ def budget_resolution(
     returned unchanged.
 
     Example:
-        >>> from langchain_gravix_vision.profiles import QWEN25VL_RESOLUTION
         >>> budget_resolution(QWEN25VL_RESOLUTION, 256)["max_pixels"]
         200704
     """
@@ -164,7 +232,6 @@ def within_budget(width: int, height: int, resolution: ImageResolution) -> bool:
     ``max_pixels``; ``"fit"``: the longest side fits in ``max_side``.
 
     Example:
-        >>> from langchain_gravix_vision.profiles import QWEN25VL_RESOLUTION
         >>> within_budget(640, 480, QWEN25VL_RESOLUTION)
         True
         >>> within_budget(4032, 3024, QWEN25VL_RESOLUTION)
@@ -180,9 +247,37 @@ def within_budget(width: int, height: int, resolution: ImageResolution) -> bool:
     return max(width, height) <= max_side
 
 
+def image_prompt_tokens(width: int, height: int, resolution: ImageResolution) -> int:
+    """Prompt tokens one image of ``width`` x ``height`` (as sent) costs.
+
+    ``"grid"`` models (Qwen2.5-VL): one token per ``factor`` x ``factor`` cell of
+    the size the server's ``smart_resize`` gives, plus the two markers.
+    ``"fit"`` models: ``image_tokens`` (Gemma 3: 256) plus the two markers.
+
+    Example:
+        >>> image_prompt_tokens(1652, 1232, QWEN25VL_RESOLUTION)
+        2598
+        >>> image_prompt_tokens(640, 480, GEMMA3_RESOLUTION)
+        258
+    """
+    if resolution.get("strategy") == "grid":
+        factor = resolution.get("factor", 28)
+        w, h = target_size(width, height, resolution, upscale=True)
+        return (w // factor) * (h // factor) + IMAGE_MARKER_TOKENS
+    return resolution.get("image_tokens", DEFAULT_IMAGE_TOKENS) + IMAGE_MARKER_TOKENS
+
+
 __all__ = [
+    "DEFAULT_IMAGE_TOKENS",
+    "DEFAULT_RESOLUTION",
+    "GEMMA3_RESOLUTION",
+    "IMAGE_MARKER_TOKENS",
     "LOW_DETAIL_TOKENS",
+    "QWEN25VL_RESOLUTION",
+    "ImageResolution",
     "budget_resolution",
+    "default_resolution",
+    "image_prompt_tokens",
     "target_size",
     "token_budget",
     "within_budget",

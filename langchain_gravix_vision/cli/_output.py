@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from langchain_gravix_vision.images import source_kind
+from langchain_gravix_vision.images._sources import source_kind
 
 
 @dataclass

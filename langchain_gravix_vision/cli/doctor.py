@@ -13,19 +13,26 @@ replace assumed ones. The API key is sent, never printed.
 from __future__ import annotations
 
 import json
+import os
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-from langchain_gravix_vision import _doctor_probes as probes
+from langchain_gravix_vision._profile_file import write_profile_file
 from langchain_gravix_vision._text import redact, short
-from langchain_gravix_vision.profiles import (
-    get_image_resolution,
-    image_prompt_tokens,
+from langchain_gravix_vision.chat_models import (
+    API_KEY_ENV,
+    BASE_URL_ENV,
+    DEFAULT_API_BASE,
 )
+from langchain_gravix_vision.cli import _doctor_probes as probes
+from langchain_gravix_vision.profiles import DEFAULT_MODEL, get_image_resolution
+from langchain_gravix_vision.resolution import image_prompt_tokens
 
 MAX_MODELS = 2
 PROBES_PER_MODEL = 11
@@ -301,9 +308,6 @@ def run_doctor(
 
 def add_parser(subparsers: Any) -> None:
     """Register ``gravix-vision doctor``."""
-    from langchain_gravix_vision.chat_models import BASE_URL_ENV, DEFAULT_API_BASE
-    from langchain_gravix_vision.profiles import DEFAULT_MODEL
-
     text = (
         "Probe the live server: auth, models, image formats and URLs, tools, "
         "tool_choice, json_schema, stream usage, max_tokens, resize, reasoning "
@@ -334,18 +338,6 @@ def add_parser(subparsers: Any) -> None:
 
 def main(args: Any) -> int:
     """Run ``gravix-vision doctor``: 0 done, 2 no key, 3 server unusable."""
-    import os
-    import sys
-    from pathlib import Path
-
-    from langchain_gravix_vision._profile_file import write_profile_file
-    from langchain_gravix_vision.chat_models import (
-        API_KEY_ENV,
-        BASE_URL_ENV,
-        DEFAULT_API_BASE,
-    )
-    from langchain_gravix_vision.profiles import DEFAULT_MODEL
-
     key = os.environ.get(API_KEY_ENV, "")
     if not key:
         sys.stderr.write(f"gravix-vision doctor: {API_KEY_ENV} is not set.\n")

@@ -18,11 +18,14 @@ from langchain_openai.chat_models.base import BaseChatOpenAI
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from typing_extensions import Self
 
-from langchain_gravix_vision import _guards
-from langchain_gravix_vision._http import attach_clients
-from langchain_gravix_vision._responses import PROVIDER
-from langchain_gravix_vision._tokens import count_message_tokens, estimate_text_tokens
 from langchain_gravix_vision._version import __version__
+from langchain_gravix_vision.chat_models import _guards
+from langchain_gravix_vision.chat_models._http import attach_clients
+from langchain_gravix_vision.chat_models._responses import PROVIDER
+from langchain_gravix_vision.chat_models._tokens import (
+    count_message_tokens,
+    estimate_text_tokens,
+)
 from langchain_gravix_vision.images import ImagePolicy
 from langchain_gravix_vision.profiles import (
     DEFAULT_MODEL,

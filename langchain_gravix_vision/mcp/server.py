@@ -30,19 +30,19 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from langchain_core.messages import ToolMessage
-from langchain_core.rate_limiters import InMemoryRateLimiter
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel
 
-from langchain_gravix_vision._mcp_transports import BearerAuth as BearerAuth
-from langchain_gravix_vision._mcp_transports import (
+from langchain_gravix_vision._options import build_llm, concurrency_arg, rate_limit_arg
+from langchain_gravix_vision._text import redact
+from langchain_gravix_vision._version import __version__
+from langchain_gravix_vision.chat_models import API_KEY_ENV
+from langchain_gravix_vision.images import ImagePolicy
+from langchain_gravix_vision.mcp._transports import (
     is_loopback,
     serve_http,
     serve_stdio,
 )
-from langchain_gravix_vision._text import redact
-from langchain_gravix_vision.chat_models import API_KEY_ENV, ChatGravixVision
-from langchain_gravix_vision.images import ImagePolicy
 from langchain_gravix_vision.profiles import DEFAULT_MODEL
 from langchain_gravix_vision.tools import GravixVisionToolkit
 
@@ -82,10 +82,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="directory local image paths must be under (repeatable; default: cwd)",
     )
     sub.add_argument("--model", default=DEFAULT_MODEL, help="vision model")
-    sub.add_argument("--concurrency", type=int, default=4, help="parallel calls")
+    sub.add_argument(
+        "--concurrency", type=concurrency_arg, default=4, help="parallel calls"
+    )
     sub.add_argument(
         "--rate-limit",
-        type=float,
+        type=rate_limit_arg,
         default=100.0,
         help="max requests per minute (default 100, the serverless limit)",
     )
@@ -258,9 +260,7 @@ class VisionMCPServer:
 
     def build(self) -> Server:
         """The MCP low-level server with list_tools and call_tool handlers."""
-        from mcp.server.lowlevel import Server
-
-        from langchain_gravix_vision._version import __version__
+        from mcp.server.lowlevel import Server  # the optional [mcp] extra
 
         server: Server = Server(SERVER_NAME, version=__version__)
         tools = self.mcp_tools()
@@ -312,16 +312,7 @@ def main(args: argparse.Namespace) -> int:
         return _fail(f"--root must be an existing directory: {', '.join(missing)}")
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     policy = ImagePolicy(allowed_roots=tuple(roots) if roots else None)
-    llm_kwargs: dict[str, Any] = {"model": args.model, "max_retries": 2}
-    if args.rate_limit > 0:
-        llm_kwargs["rate_limiter"] = InMemoryRateLimiter(
-            requests_per_second=args.rate_limit / 60,
-            check_every_n_seconds=0.05,
-            max_bucket_size=max(1, args.concurrency),
-        )
-    tools = GravixVisionToolkit(
-        llm=ChatGravixVision(**llm_kwargs), image_policy=policy
-    ).get_tools()
+    tools = GravixVisionToolkit(llm=build_llm(args), image_policy=policy).get_tools()
     vision = VisionMCPServer(
         tools, policy, concurrency=args.concurrency, secrets=[key, token or ""]
     )

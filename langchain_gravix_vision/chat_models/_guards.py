@@ -40,7 +40,7 @@ from langchain_gravix_vision.errors import (
     UnsupportedImageFormat,
     server_message,
 )
-from langchain_gravix_vision.images import is_image_block
+from langchain_gravix_vision.images._blocks import is_image_block
 
 SAFE_IMAGE_PREFIXES = (
     "data:image/jpeg;base64,",

@@ -7,16 +7,17 @@ Each subcommand takes the options in ``COMMON_OPTIONS``, then its own from
 from __future__ import annotations
 
 import argparse
-import math
 from typing import Any
 
-from langchain_gravix_vision import doctor, mcp_server
+from langchain_gravix_vision._options import concurrency_arg, rate_limit_arg
 from langchain_gravix_vision._version import __version__
 from langchain_gravix_vision.chat_models import (
     API_KEY_ENV,
     BASE_URL_ENV,
     DEFAULT_API_BASE,
 )
+from langchain_gravix_vision.cli import doctor
+from langchain_gravix_vision.mcp import server as mcp_server
 from langchain_gravix_vision.profiles import DEFAULT_MODEL
 from langchain_gravix_vision.tools import (
     DescribeImageTool,
@@ -65,28 +66,6 @@ class _HelpFormatter(
     """Keeps the examples' layout and shows every default."""
 
 
-def _concurrency(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        msg = f"must be at least 1, not {value}"
-        raise argparse.ArgumentTypeError(msg)
-    return value
-
-
-def _rate_limit(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not math.isfinite(value) or value < 0:
-        msg = f"must be a finite number >= 0 (0 = no limit), not {text}"
-        raise argparse.ArgumentTypeError(msg)
-    return value
-
-
 Option = tuple[tuple[str, ...], dict[str, Any]]
 """The arguments of one ``add_argument`` call: its flags and its settings."""
 
@@ -131,13 +110,13 @@ COMMON_OPTIONS = [
     ),
     option(
         "--concurrency",
-        type=_concurrency,
+        type=concurrency_arg,
         default=4,
         help="images processed in parallel (at least 1)",
     ),
     option(
         "--rate-limit",
-        type=_rate_limit,
+        type=rate_limit_arg,
         default=100.0,
         help="max requests per minute (100 is the serverless limit; 0 = no limit)",
     ),

@@ -9,7 +9,8 @@ the image) and maps them back to the original image as viewers show it, using
 the sizes a :class:`~langchain_gravix_vision.images.PreparedImage` records.
 
 Example:
-    >>> from langchain_gravix_vision.grounding import parse_grounding, to_detections
+    >>> from langchain_gravix_vision.tools.grounding import (
+    ...     parse_grounding, to_detections)
     >>> answer = parse_grounding('```json\\n[{"bbox_2d": [10, 20, 50, 60], '
     ...                          '"label": "cup"}]\\n```')
     >>> found = to_detections(answer, query="cup", convention="absolute",

@@ -20,29 +20,22 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-from langchain_core.callbacks import UsageMetadataCallbackHandler
 from langchain_core.document_loaders import BaseBlobParser, BaseLoader
 from langchain_core.document_loaders.blob_loaders import Blob
 from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel
-from langchain_core.runnables import RunnableConfig
 
 from langchain_gravix_vision._text import short
-from langchain_gravix_vision.documents.pages import select_pages
-from langchain_gravix_vision.documents.pdf import PdfFile, is_pdf
 from langchain_gravix_vision.errors import ImageTooLarge
-from langchain_gravix_vision.images import ImagePolicy, RawImage, read_bytes
+from langchain_gravix_vision.images import ImagePolicy, RawImage
+from langchain_gravix_vision.images._sources import read_bytes
+from langchain_gravix_vision.inputs import find_files
 from langchain_gravix_vision.tools.schemas import ExtractTextArgs
-from langchain_gravix_vision.tools.text import ExtractTextTool
-
-SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff")
-"""File types a folder is scanned for."""
+from langchain_gravix_vision.tools.text import ExtractTextTool, PageReading
 
 
 class GravixVisionParser(BaseBlobParser):
@@ -76,8 +69,6 @@ class GravixVisionParser(BaseBlobParser):
         self.force_ocr = force_ocr
         self.max_concurrency = max_concurrency
 
-    # ------------------------------------------------------------ one page
-
     def _args(self, source: str) -> ExtractTextArgs:
         return ExtractTextArgs(
             image=source or "blob",
@@ -86,116 +77,45 @@ class GravixVisionParser(BaseBlobParser):
             force_ocr=self.force_ocr,
         )
 
-    def _model_name(self) -> str:
-        llm = self.tool._llm()
-        name = getattr(llm, "model_name", None) or llm._get_ls_params().get(
-            "ls_model_name"
-        )
-        return str(name or "")
+    def _read(self, blob: Blob) -> tuple[RawImage, ExtractTextArgs]:
+        source = str(blob.source or "")
+        policy = self.tool.image_policy
+        name = short(os.path.basename(source) or "blob")
+        raw = RawImage(name, data=read_bytes(blob.as_bytes(), policy).data)
+        return raw, self._args(source)
 
-    def _read_page(
-        self, raw: RawImage, pdf: PdfFile | None, page: int, args: ExtractTextArgs
-    ) -> Document:
-        """One page as a Document; a failure is recorded, not raised."""
-        usage = UsageMetadataCallbackHandler()
-        config: RunnableConfig = {"callbacks": [usage]}
-        if pdf is not None:
-            read, _ = self.tool._page(pdf, page, args, config)
-        else:
-            read = self.tool._image_page(
-                raw, args.model_copy(update={"pages": None}), config
-            )
+    def _document(self, reading: PageReading, source: str) -> Document:
+        """One page as a Document; a failure is recorded in its metadata."""
+        read = reading.text
         metadata: dict[str, Any] = {
-            "source": args.image,
+            "source": source,
             "page": read.page,
-            "total_pages": pdf.page_count if pdf is not None else 1,
+            "total_pages": reading.total_pages,
             "method": read.method,
-            "model": self._model_name() if read.method == "vision" else None,
-            "tokens": sum(u["total_tokens"] for u in usage.usage_metadata.values()),
+            "model": reading.model,
+            "tokens": reading.tokens,
         }
         if read.error is not None:
             metadata["error"] = read.error
         return Document(page_content=read.text, metadata=metadata)
 
-    def _jobs(self, blob: Blob) -> tuple[list[Callable[[], Document]], PdfFile | None]:
-        """The page reads of one blob (and the open PDF to close afterwards)."""
-        source = str(blob.source or "")
-        data = blob.as_bytes()
-        policy = self.tool.image_policy
-        name = short(os.path.basename(source) or "blob")
-        raw = RawImage(name, data=read_bytes(data, policy).data)
-        args = self._args(source)
-        if not is_pdf(data):
-            select_pages(self.pages, 1, limit=1)
-            return [lambda: self._read_page(raw, None, 1, args)], None
-        pdf = PdfFile(data, raw.name, policy)
-        try:
-            selected = select_pages(
-                self.pages, pdf.page_count, limit=policy.max_pages, default="all"
-            )
-        except Exception:
-            pdf.close()
-            raise
-        return [
-            (lambda n=n: self._read_page(raw, pdf, n, args))  # type: ignore[misc]
-            for n in selected
-        ], pdf
-
     # ------------------------------------------------------------ BaseBlobParser
 
     def lazy_parse(self, blob: Blob) -> Iterator[Document]:
         """Yield one Document per page, in order, reading pages concurrently."""
-        jobs, pdf = self._jobs(blob)
-        try:
-            yield from _ordered(jobs, self.max_concurrency)
-        finally:
-            if pdf is not None:
-                pdf.close()
+        raw, args = self._read(blob)
+        for reading in self.tool.read_pages(
+            raw, args, max_concurrency=self.max_concurrency
+        ):
+            yield self._document(reading, args.image)
 
     async def alazy_parse(self, blob: Blob) -> AsyncIterator[Document]:
         """Async :meth:`lazy_parse` (pages read in worker threads, in order)."""
-        jobs, pdf = await asyncio.to_thread(self._jobs, blob)
-        semaphore = asyncio.Semaphore(self.max_concurrency)
-
-        async def run(job: Callable[[], Document]) -> Document:
-            async with semaphore:
-                return await asyncio.to_thread(job)
-
-        try:
-            window: deque[asyncio.Task[Document]] = deque()
-            for job in jobs:
-                window.append(asyncio.ensure_future(run(job)))
-                if len(window) > self.max_concurrency:
-                    yield await window.popleft()
-            while window:
-                yield await window.popleft()
-        finally:
-            for task in window:
-                task.cancel()
-            if pdf is not None:
-                pdf.close()
-
-
-def _ordered(
-    jobs: Sequence[Callable[[], Document]], workers: int
-) -> Iterator[Document]:
-    """Run ``jobs`` at most ``workers`` at a time; yield results in order."""
-    if workers == 1:
-        for job in jobs:
-            yield job()
-        return
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        window: deque[Future[Document]] = deque()
-        try:
-            for job in jobs:
-                window.append(pool.submit(job))
-                if len(window) > workers:
-                    yield window.popleft().result()
-            while window:
-                yield window.popleft().result()
-        finally:
-            for future in window:
-                future.cancel()
+        raw, args = await asyncio.to_thread(self._read, blob)
+        async for reading in self.tool.aread_pages(
+            raw, args, max_concurrency=self.max_concurrency
+        ):
+            yield self._document(reading, args.image)
 
 
 class GravixVisionLoader(BaseLoader):
@@ -234,10 +154,7 @@ class GravixVisionLoader(BaseLoader):
     def _files(self) -> Iterator[Path]:
         for path in self.paths:
             if path.is_dir():
-                found = path.rglob("*") if self.recursive else path.iterdir()
-                yield from sorted(
-                    p for p in found if p.is_file() and p.suffix.lower() in SUFFIXES
-                )
+                yield from find_files(path, recursive=self.recursive)
             else:
                 yield path
 
@@ -264,4 +181,4 @@ class GravixVisionLoader(BaseLoader):
                 yield doc
 
 
-__all__ = ["SUFFIXES", "GravixVisionLoader", "GravixVisionParser"]
+__all__ = ["GravixVisionLoader", "GravixVisionParser"]

@@ -12,7 +12,7 @@ Two jobs, both on LangChain messages before langchain-openai converts them:
 
 Example:
     >>> from langchain_core.messages import HumanMessage
-    >>> from langchain_gravix_vision.message_images import prepare_messages
+    >>> from langchain_gravix_vision.chat_models._message_images import prepare_messages
     >>> msg = HumanMessage([{"type": "image", "url": "https://example.com/a.png"}])
     >>> prepare_messages([msg], policy=None, resolution=None)[0].content
     [{'type': 'image_url', 'image_url': {'url': 'https://example.com/a.png'}}]
@@ -26,22 +26,20 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, ToolMessage
 
-from langchain_gravix_vision.documents.pdf import is_pdf, prepare_pdf_pages
 from langchain_gravix_vision.errors import ImageTooLarge, UnsupportedImageFormat
-from langchain_gravix_vision.images import (
+from langchain_gravix_vision.images import ImagePolicy
+from langchain_gravix_vision.images._blocks import (
     BlockSource,
-    ImagePolicy,
-    check_url,
     is_file_block,
     is_image_block,
     parse_file_block,
     parse_image_block,
-    prepare_image,
-    read_block,
-    sniff_mime_type,
-    source_kind,
 )
-from langchain_gravix_vision.profiles import ImageResolution
+from langchain_gravix_vision.images._raw import sniff_mime_type
+from langchain_gravix_vision.images._sources import read_block, source_kind
+from langchain_gravix_vision.images._urls import check_url
+from langchain_gravix_vision.inputs import open_pages, prepare_page, prepare_pages
+from langchain_gravix_vision.resolution import ImageResolution
 
 TOOL_IMAGE_NOTE = "[image returned by the tool; attached in the next user message]"
 
@@ -62,7 +60,7 @@ def _wire_url(
         )
         if not passes_through:
             raw = read_block(source, policy)
-            return prepare_image(
+            return prepare_page(
                 raw, policy=policy, resolution=resolution, detail=source.detail
             ).data_url
         # The server will fetch it: still refuse schemes, credentials and
@@ -149,9 +147,10 @@ def _pdf_page_blocks(
     """
     if policy is not None:
         raw = read_block(parse_file_block(block), policy)
-        if raw.data is not None and is_pdf(raw.data):
-            pages = prepare_pdf_pages(raw, policy=policy, resolution=resolution)
-            return [page.to_content_block() for page in pages]
+        with open_pages(raw, policy) as opened:
+            if opened.is_pdf:
+                pages = prepare_pages(opened, resolution)
+                return [page.to_content_block() for page in pages]
     raise UnsupportedImageFormat(
         "file blocks other than images and PDFs are not supported by the chat"
         " endpoint (PDFs need image preprocessing on); send images"

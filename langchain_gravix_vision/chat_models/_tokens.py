@@ -28,9 +28,9 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_openai.chat_models.base import _convert_message_to_dict
 from PIL import Image
 
+from langchain_gravix_vision.chat_models._message_images import prepare_messages
 from langchain_gravix_vision.images import ImagePolicy
-from langchain_gravix_vision.message_images import prepare_messages
-from langchain_gravix_vision.profiles import (
+from langchain_gravix_vision.resolution import (
     DEFAULT_IMAGE_TOKENS,
     IMAGE_MARKER_TOKENS,
     ImageResolution,

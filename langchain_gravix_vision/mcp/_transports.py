@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from langchain_gravix_vision.images import ImagePolicy
 
-logger = logging.getLogger("langchain_gravix_vision.mcp_server")  # one logger for mcp
+logger = logging.getLogger(__name__)
 
 
 def is_loopback(host: str) -> bool:

@@ -15,8 +15,8 @@ import openai
 from langchain_core.messages import AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
-from langchain_gravix_vision import _guards
 from langchain_gravix_vision._text import redact
+from langchain_gravix_vision.chat_models import _guards
 
 PROVIDER = "gravixlayer"
 _REASONING_FIELDS = ("reasoning_content", "reasoning")

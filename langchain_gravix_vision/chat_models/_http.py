@@ -1,4 +1,4 @@
-"""Process-wide HTTP clients for the openai SDK, and the one TLS context.
+"""Process-wide HTTP clients for the openai SDK (TLS from ``_tls.ssl_context``).
 
 Every ``ChatGravixVision`` without its own ``http_client`` shares one pooled
 sync client and one async client (the SDK sets each request's timeout). The
@@ -15,15 +15,15 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import ssl
 import threading
-import weakref
-from collections.abc import Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import httpx2
 import openai
+
+from langchain_gravix_vision._tls import ssl_context
 
 if TYPE_CHECKING:
     from langchain_openai.chat_models.base import BaseChatOpenAI
@@ -31,80 +31,85 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-@functools.lru_cache(maxsize=1)
-def ssl_context() -> ssl.SSLContext:
-    """One verifying TLS context (loading the CA bundle is the slow part).
+class _Closer:
+    """Closes one loop's pool when asyncio finalizes the loop's async generators.
 
-    Example:
-        >>> ssl_context() is ssl_context()
-        True
+    ``asyncio.run`` (and any runner) calls ``loop.shutdown_asyncgens()`` before
+    closing the loop: every async generator first iterated in that loop is
+    closed there, while the loop still runs. A suspended generator per pool
+    is the loop's own shutdown hook, with nothing patched.
     """
-    return httpx.create_ssl_context()
 
+    def __init__(
+        self, pool: httpx2.AsyncHTTPTransport, forget: Callable[[], None]
+    ) -> None:
+        self.pool = pool
+        self.forget = forget
+        self.abandoned = False
+        self.generator = self._run()
 
-_Pool = httpx2.AsyncHTTPTransport
+    async def _run(self) -> AsyncGenerator[None, None]:
+        try:
+            yield
+        finally:
+            self.forget()
+            if not self.abandoned:
+                await self.pool.aclose()
+
+    async def start(self) -> None:
+        """Suspend the generator in the running loop (registers it there)."""
+        await self.generator.__anext__()
+
+    def abandon(self) -> None:
+        """Finish the generator without I/O (its loop is closed already)."""
+        self.abandoned = True
+        with suppress(StopIteration, RuntimeError):
+            self.generator.aclose().send(None)
 
 
 class LoopLocalTransport(httpx2.AsyncBaseTransport):
     """An async transport with one connection pool per running event loop.
 
     A pool's connections belong to its loop, so the pool is closed with it:
-    ``loop.close()`` first closes the pool (``asyncio.run`` closes its loop on
-    exit), and pools of loops found closed some other way are dropped on the
-    next request. Sockets never outlive their loop.
+    when the loop finalizes its async generators (``asyncio.run`` does on
+    exit) the pool closes, and pools of loops found closed some other way are
+    dropped on the next request. Sockets never outlive their loop.
     """
 
     def __init__(self) -> None:
-        self._pools: dict[
-            int, tuple[asyncio.AbstractEventLoop, httpx2.AsyncHTTPTransport]
-        ] = {}
+        self._pools: dict[int, tuple[asyncio.AbstractEventLoop, _Closer]] = {}
         self._lock = threading.Lock()
 
-    def _pool(self) -> httpx2.AsyncHTTPTransport:
+    async def _pool(self) -> httpx2.AsyncHTTPTransport:
         loop = asyncio.get_running_loop()
         with self._lock:
             entry = self._pools.get(id(loop))
             if entry is not None and entry[0] is loop:
-                return entry[1]
+                return entry[1].pool
             self._drop_closed()
-            pool = httpx2.AsyncHTTPTransport(
-                verify=ssl_context(), limits=openai.DEFAULT_CONNECTION_LIMITS
+            closer = _Closer(
+                httpx2.AsyncHTTPTransport(
+                    verify=ssl_context(), limits=openai.DEFAULT_CONNECTION_LIMITS
+                ),
+                functools.partial(self._forget, loop),
             )
-            self._pools[id(loop)] = (loop, pool)
-        self._close_with(loop)
-        return pool
+            self._pools[id(loop)] = (loop, closer)
+        await closer.start()
+        return closer.pool
+
+    def _forget(self, loop: asyncio.AbstractEventLoop) -> None:
+        with self._lock:
+            entry = self._pools.get(id(loop))
+            if entry is not None and entry[0] is loop:
+                del self._pools[id(loop)]
 
     def _drop_closed(self) -> None:
         """Forget pools whose loop is closed (their sockets close on collection)."""
-        for key, (loop, _pool) in list(self._pools.items()):
+        for key, (loop, closer) in list(self._pools.items()):
             if loop.is_closed():
                 del self._pools[key]
-
-    def _close_with(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Make ``loop.close()`` close this loop's pool first."""
-        original = loop.close
-        transport = weakref.ref(self)
-
-        def close() -> None:
-            owner = transport()
-            if owner is not None:
-                owner._close_pool_of(loop)
-            loop.close = original  # type: ignore[method-assign]
-            original()
-
-        loop.close = close  # type: ignore[method-assign]
-
-    def _close_pool_of(self, loop: asyncio.AbstractEventLoop) -> None:
-        with self._lock:
-            entry = self._pools.get(id(loop))
-            if entry is None or entry[0] is not loop:
-                return
-            del self._pools[id(loop)]
-        if not loop.is_closed() and not loop.is_running():
-            try:
-                loop.run_until_complete(entry[1].aclose())
-            except Exception:  # closing is best effort
-                logger.debug("closing a loop's connection pool failed", exc_info=True)
+                closer.forget = lambda: None  # the lock is held here
+                closer.abandon()
 
     @property
     def open_pools(self) -> int:
@@ -114,7 +119,8 @@ class LoopLocalTransport(httpx2.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         """Send ``request`` through the current loop's pool."""
-        return await self._pool().handle_async_request(request)
+        pool = await self._pool()
+        return await pool.handle_async_request(request)
 
     async def aclose(self) -> None:
         """Close the current loop's pool."""
@@ -122,7 +128,8 @@ class LoopLocalTransport(httpx2.AsyncBaseTransport):
         with self._lock:
             entry = self._pools.pop(id(loop), None)
         if entry is not None and entry[0] is loop:
-            await entry[1].aclose()
+            entry[1].abandoned = True  # closed here, not again at shutdown
+            await entry[1].pool.aclose()
 
 
 def openai_clients(
