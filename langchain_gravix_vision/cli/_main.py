@@ -34,6 +34,7 @@ from langchain_core.messages import ToolMessage
 from langchain_core.runnables import RunnableConfig
 
 from langchain_gravix_vision._options import build_llm
+from langchain_gravix_vision._text import printable
 from langchain_gravix_vision.annotate import annotate
 from langchain_gravix_vision.chat_models import API_KEY_ENV
 from langchain_gravix_vision.cli import doctor
@@ -50,7 +51,7 @@ from langchain_gravix_vision.cli._output import (
 from langchain_gravix_vision.cli._parser import build_parser
 from langchain_gravix_vision.images import ImagePolicy
 from langchain_gravix_vision.images._sources import source_kind
-from langchain_gravix_vision.inputs import find_files
+from langchain_gravix_vision.inputs import SUFFIXES, find_files
 from langchain_gravix_vision.mcp import server as mcp_server
 from langchain_gravix_vision.tools import (
     Detections,
@@ -60,15 +61,28 @@ from langchain_gravix_vision.tools import (
 )
 
 
+class NoImagesFound(ValueError):
+    """A folder given as an input holds no image or PDF."""
+
+
 def expand_inputs(inputs: Iterable[str]) -> list[str]:
-    """Files as given, folders walked recursively for images, URLs unchanged."""
+    """Files as given, folders walked recursively for images, URLs unchanged.
+
+    Raises:
+        NoImagesFound: A folder holds no file of a type in ``inputs.SUFFIXES``.
+    """
     sources: list[str] = []
     for item in inputs:
         path = Path(item)
         if source_kind(item) != "path":
             sources.append(item)
         elif path.is_dir():
-            sources.extend(str(p) for p in find_files(path))
+            found = [str(p) for p in find_files(path)]
+            if not found:
+                kinds = ", ".join(sorted(SUFFIXES))
+                msg = f"no image or PDF found under {printable(item)!r} ({kinds})"
+                raise NoImagesFound(msg)
+            sources.extend(found)
         else:
             sources.append(item)
     return sources
@@ -155,15 +169,21 @@ async def run_one(
     )
 
 
-async def run(args: argparse.Namespace, stream: IO[str]) -> Summary:
-    """Process every input with bounded concurrency and a client rate limit."""
+async def run(
+    args: argparse.Namespace, stream: IO[str], summary: Summary | None = None
+) -> Summary:
+    """Process every input with bounded concurrency and a client rate limit.
+
+    ``summary`` is filled in as records are written, so a caller still has
+    the counts when the run is interrupted.
+    """
     tool = args.tool_class(
         llm=build_llm(args),
         image_policy=ImagePolicy(allow_any_path=True),  # the user named the files
         detail=getattr(args, "detail", None),
     )
     task = task_args(args)
-    sources = expand_inputs(args.inputs)
+    sources = list(getattr(args, "sources", None) or expand_inputs(args.inputs))
     skip = already_done(args.output, args.format)
     todo: list[tuple[int, str, Record]] = []
     for source in sources:
@@ -177,7 +197,8 @@ async def run(args: argparse.Namespace, stream: IO[str]) -> Summary:
         )
         if record_key(stub.to_json()) not in skip:
             todo.append((len(todo), source, stub))
-    summary = Summary(skipped=len(sources) - len(todo))
+    summary = summary or Summary()
+    summary.skipped = len(sources) - len(todo)
     usage = UsageMetadataCallbackHandler()
     config: RunnableConfig = {"callbacks": [usage]}
     writer = Writer(stream, args.format)
@@ -223,8 +244,27 @@ def _silence_stdout() -> None:
         pass
 
 
+def _interrupted(summary: Summary, args: argparse.Namespace) -> int:
+    """One line for Ctrl-C: what finished, and how to resume. Exit status 130."""
+    resumable = args.output and args.format == "jsonl"
+    hint = (
+        "run the same command again to resume (finished records are kept)"
+        if resumable
+        else "use --format jsonl --output FILE to make a run resumable"
+    )
+    sys.stderr.write(
+        f"gravix-vision: interrupted; {summary.done} done, {summary.failed} failed"
+        f" before the stop; {hint}.\n"
+    )
+    return 130  # 128 + SIGINT, as shells report it
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``gravix-vision`` command; returns the exit status."""
+    """Entry point of the ``gravix-vision`` command; returns the exit status.
+
+    0: every input succeeded (or was done already); 1: some failed; 2: usage
+    error or missing key; 3: the server is unusable (``doctor``); 130: Ctrl-C.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "mcp":
@@ -232,13 +272,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "doctor":
         return doctor.main(args)
     if args.output and not Path(args.output).parent.is_dir():
-        parser.error(f"--output: the folder of {args.output!r} does not exist")
+        args.subparser.error(f"--output: the folder of {args.output!r} does not exist")
+    try:
+        args.sources = expand_inputs(args.inputs)
+    except NoImagesFound as exc:
+        sys.stderr.write(f"gravix-vision: {exc}.\n")
+        return 2
     if not os.environ.get(API_KEY_ENV):
         sys.stderr.write(
             f"gravix-vision: {API_KEY_ENV} is not set; run "
             f"'export {API_KEY_ENV}=<your key>' first.\n"
         )
         return 2
+    summary = Summary()
+    try:
+        return _run_to(args, summary)
+    except KeyboardInterrupt:
+        return _interrupted(summary, args)
+
+
+def _run_to(args: argparse.Namespace, summary: Summary) -> int:
+    """Run into ``--output`` or stdout; print the summary line."""
     if args.output:
         mode = "a" if args.format == "jsonl" else "w"
         try:
@@ -248,13 +302,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"gravix-vision: cannot write --output ({exc.strerror}).\n"
             )
             return 2
-        with out:
-            summary = asyncio.run(run(args, out))
-        if args.format == "jsonl":
-            compact(args.output)
+        try:
+            with out:
+                asyncio.run(run(args, out, summary))
+        finally:  # an interrupted run keeps its finished records, compacted
+            if args.format == "jsonl":
+                compact(args.output)
     else:
         try:
-            summary = asyncio.run(run(args, sys.stdout))
+            asyncio.run(run(args, sys.stdout, summary))
         except BrokenPipeError:  # e.g. `gravix-vision ... | head`: stop quietly
             _silence_stdout()
             return 141  # 128 + SIGPIPE, as shell tools report it

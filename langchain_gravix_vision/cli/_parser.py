@@ -60,10 +60,20 @@ EXAMPLES = {
 }
 
 
-class _HelpFormatter(
+class HelpFormatter(
     argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter
 ):
-    """Keeps the examples' layout and shows every default."""
+    """Keeps the examples' layout and shows each default once.
+
+    A default is added unless the help already says it, or there is none
+    (``None``, ``False``).
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if action.default in (None, False) or "default" in text:
+            return text
+        return super()._get_help_string(action)
 
 
 Option = tuple[tuple[str, ...], dict[str, Any]]
@@ -195,10 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
             help=help_text,
             description=help_text,
             epilog=EXAMPLES[name],
-            formatter_class=_HelpFormatter,
+            formatter_class=HelpFormatter,
         )
         add_options(sub, COMMON_OPTIONS + COMMAND_OPTIONS[name])
-        sub.set_defaults(tool_class=tool_class)
-    mcp_server.add_parser(subparsers)  # gravix-vision mcp: see mcp_server.py
+        sub.set_defaults(tool_class=tool_class, subparser=sub)
+    mcp_server.add_parser(subparsers, HelpFormatter)  # gravix-vision mcp
     doctor.add_parser(subparsers)  # gravix-vision doctor: see doctor.py
     return parser

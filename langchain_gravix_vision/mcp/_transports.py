@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import logging
+import socket
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -70,14 +71,32 @@ async def serve_stdio(server: Server) -> None:
         await server.run(read, write, server.create_initialization_options())
 
 
+def listen_on(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` (``OSError`` when the port is taken).
+
+    Bound before the server starts, so a taken port is one clear error, not
+    a failure inside the server's startup.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 async def serve_http(
-    server: Server, host: str, port: int, token: str | None, policy: ImagePolicy
+    server: Server, sock: socket.socket, token: str | None, policy: ImagePolicy
 ) -> None:
-    """Serve Streamable HTTP at ``/mcp`` (bearer token checked when set)."""
-    import uvicorn
+    """Serve Streamable HTTP at ``/mcp`` on ``sock`` (bearer token checked when set)."""
+    import uvicorn  # the optional [mcp] extra
     from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
     from mcp.server.transport_security import TransportSecuritySettings
 
+    host, port = sock.getsockname()[:2]
     local = is_loopback(host)
     security = TransportSecuritySettings(
         enable_dns_rebinding_protection=local,
@@ -106,4 +125,4 @@ async def serve_http(
     )
     async with manager.run():
         logger.warning("gravix-vision mcp: serving http://%s:%d/mcp", host, port)
-        await uvicorn.Server(config).serve()
+        await uvicorn.Server(config).serve(sockets=[sock])

@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import sys
@@ -40,6 +41,7 @@ from langchain_gravix_vision.chat_models import API_KEY_ENV
 from langchain_gravix_vision.images import ImagePolicy
 from langchain_gravix_vision.mcp._transports import (
     is_loopback,
+    listen_on,
     serve_http,
     serve_stdio,
 )
@@ -58,21 +60,33 @@ SERVER_NAME = "gravix-vision"
 logger = logging.getLogger(__name__)
 
 
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+DEFAULT_PORT = 8770
+"""``--http``'s port (the keyless stand-in uses 8765, so both can run at once)."""
+
+
+def tool_names() -> list[str]:
+    """The names of the tools the server serves (the toolkit's, in order)."""
+    return [tool.name for tool in GravixVisionToolkit(llm=None).get_tools()]
+
+
+def add_parser(
+    subparsers: Any, formatter: type[argparse.HelpFormatter]
+) -> argparse.ArgumentParser:
     """Add the ``mcp`` subcommand to the ``gravix-vision`` parser."""
+    names = tool_names()
     sub = subparsers.add_parser(
         "mcp",
         help="Serve the vision tools over MCP (stdio, or Streamable HTTP).",
         description=(
-            "Serve describe_image, read_chart and extract_text to any MCP client. "
-            f"Needs the [mcp] extra. HTTP clients send 'Authorization: Bearer "
-            f"<token>' when {TOKEN_ENV} is set."
+            f"Serve the {len(names)} vision tools ({', '.join(names)}) to any MCP"
+            " client. Needs the [mcp] extra. HTTP clients send 'Authorization:"
+            f" Bearer <token>' when {TOKEN_ENV} is set."
         ),
         epilog=(
             "examples:\n  gravix-vision mcp --root ~/Pictures\n"
-            f"  {TOKEN_ENV}=<secret> gravix-vision mcp --http --port 8765"
+            f"  {TOKEN_ENV}=<secret> gravix-vision mcp --http --port {DEFAULT_PORT}"
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=formatter,
     )
     sub.add_argument(
         "--root",
@@ -93,7 +107,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     sub.add_argument("--http", action="store_true", help="Streamable HTTP, not stdio")
     sub.add_argument("--host", default="127.0.0.1", help="HTTP bind address")
-    sub.add_argument("--port", type=int, default=8765, help="HTTP port")
+    sub.add_argument("--port", type=int, default=DEFAULT_PORT, help="HTTP port")
     sub.add_argument(
         "--allow-remote",
         action="store_true",
@@ -317,8 +331,36 @@ def main(args: argparse.Namespace) -> int:
         tools, policy, concurrency=args.concurrency, secrets=[key, token or ""]
     )
     server = vision.build()
-    if args.http:
-        anyio.run(serve_http, server, args.host, args.port, token, policy)
-    else:
-        anyio.run(serve_stdio, server)
+    try:
+        if args.http:
+            try:
+                sock = listen_on(args.host, args.port)
+            except OSError as exc:
+                reason = "is already in use" if _in_use(exc) else "cannot be used"
+                return _fail(
+                    f"port {args.port} on {args.host} {reason}; pick another"
+                    " with --port"
+                )
+            with sock:
+                anyio.run(serve_http, server, sock, token, policy)
+        else:
+            anyio.run(serve_stdio, server)
+    except BaseException as exc:  # anyio may wrap these in an exception group
+        leaves = _leaves(exc)
+        if any(isinstance(e, KeyboardInterrupt) for e in leaves):
+            sys.stderr.write("gravix-vision mcp: stopped (Ctrl-C).\n")
+            return 130
+        raise
     return 0
+
+
+def _in_use(exc: OSError) -> bool:
+    return exc.errno == errno.EADDRINUSE or "address already in use" in str(exc)
+
+
+def _leaves(exc: BaseException) -> list[BaseException]:
+    """``exc`` itself, or every exception inside an exception group."""
+    inner = getattr(exc, "exceptions", None)
+    if not isinstance(inner, tuple):
+        return [exc]
+    return [leaf for child in inner for leaf in _leaves(child)]
