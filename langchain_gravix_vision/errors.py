@@ -16,7 +16,7 @@ from __future__ import annotations
 import openai
 from pydantic import ValidationError
 
-from langchain_gravix_vision._text import short
+from langchain_gravix_vision._text import printable, short
 
 
 class GravixVisionError(Exception):
@@ -183,10 +183,35 @@ def failure_message(exc: BaseException) -> str | None:
     if isinstance(exc, openai.APITimeoutError):
         return "model_error: the vision API timed out; retry later."
     if isinstance(exc, openai.APIConnectionError):
-        return "model_error: could not reach the vision API; retry later."
+        return f"model_error: {unreachable(_host_of(exc))}"
     if isinstance(exc, ValidationError):
         return f"invalid_model_output: {short(exc, 200)}"
     return None
+
+
+def unreachable(host: str | None) -> str:
+    """What to say when the API cannot be reached: the host tried, what to check.
+
+    Example:
+        >>> unreachable("127.0.0.1:8765")  # doctest: +ELLIPSIS
+        'could not reach the vision API at 127.0.0.1:8765; check GRAVIXLAYER_BASE...'
+    """
+    where = f" at {printable(host, 80)}" if host else ""
+    return (
+        f"could not reach the vision API{where}; check GRAVIXLAYER_BASE_URL"
+        " (or --base-url) and the network; for a keyless try, start the"
+        " stand-in first (python -m tests.stand_in, from a clone); then retry."
+    )
+
+
+def _host_of(exc: openai.APIConnectionError) -> str | None:
+    """``host[:port]`` of the request that failed (never its path or query)."""
+    try:
+        url = exc.request.url
+    except (AttributeError, RuntimeError):  # no request attached
+        return None
+    port = f":{url.port}" if url.port else ""
+    return f"{url.host}{port}" if url.host else None
 
 
 def server_message(exc: openai.APIStatusError) -> str:

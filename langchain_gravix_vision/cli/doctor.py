@@ -31,6 +31,7 @@ from langchain_gravix_vision.chat_models import (
     DEFAULT_API_BASE,
 )
 from langchain_gravix_vision.cli import _doctor_probes as probes
+from langchain_gravix_vision.errors import unreachable
 from langchain_gravix_vision.profiles import DEFAULT_MODEL, get_image_resolution
 from langchain_gravix_vision.resolution import image_prompt_tokens
 
@@ -143,7 +144,9 @@ class Doctor:
             msg = "the server did not answer in time (try --timeout)"
             raise DoctorError(msg) from None
         except httpx.TransportError as exc:
-            msg = f"cannot connect to the server ({type(exc).__name__})"
+            url = self._client.base_url
+            host = f"{url.host}:{url.port}" if url.port else url.host
+            msg = f"{unreachable(host)} ({type(exc).__name__})"
             raise DoctorError(msg) from None
         ms = (time.perf_counter() - start) * 1000
         for name, value in response.headers.items():

@@ -159,7 +159,9 @@ def test_timeout_and_refused_connection_are_exit_3(
         base = stand_in.base_url
     code, _, err = _doctor(capsys, "--base-url", base)  # the server is gone
     assert code == 3
-    assert "cannot connect" in err
+    assert "could not reach the vision API at 127.0.0.1:" in err
+    assert "GRAVIXLAYER_BASE_URL" in err
+    assert "stand-in" in err
 
 
 def test_no_key_and_too_many_models(

@@ -55,3 +55,19 @@ def test_endpoint_message_hides_credentials_in_the_base_url() -> None:
     assert "pw" not in str(typed)
     assert "https://h:8443/v1" in str(typed)
     assert "/v1/inference" in str(typed)
+
+
+def test_a_connection_failure_names_the_host_and_what_to_check() -> None:
+    import httpx2
+    import openai
+
+    from langchain_gravix_vision.errors import failure_message
+
+    request = httpx2.Request("POST", "http://127.0.0.1:9/v1/chat?api_key=sk-secret")
+    message = failure_message(openai.APIConnectionError(request=request)) or ""
+    assert message.startswith("model_error: could not reach the vision API at ")
+    assert "127.0.0.1:9" in message
+    assert "GRAVIXLAYER_BASE_URL" in message
+    assert "stand-in" in message
+    assert "sk-secret" not in message
+    assert "/v1/chat" not in message
