@@ -12,6 +12,7 @@ lint:
 	ruff check $(PY_PATHS)
 	ruff format --check $(PY_PATHS)
 	mypy
+	lint-imports --no-cache  # the layers in pyproject.toml [tool.importlinter]
 
 format:
 	ruff format $(PY_PATHS)

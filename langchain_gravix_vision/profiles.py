@@ -1,8 +1,8 @@
 """Per-model capabilities as data: LangChain model profiles plus the image resolution.
 
 Model differences live here and nowhere else. Each entry says what the Gravix
-server (an Ollama backend, see the README) really does with a model: whether it
-takes images, whether it accepts http image URLs itself, whether it has tool
+server (an Ollama backend, see docs/compatibility.md) really does with a model:
+whether it takes images, whether it accepts http image URLs itself, whether it has tool
 calling, whether ``response_format`` JSON schema is enforced, its context size,
 and the resolution its image processor resizes to.
 

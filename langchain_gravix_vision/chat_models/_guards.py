@@ -1,7 +1,7 @@
 """Client-side guards: stop what Gravix's Ollama backend would lose without a word.
 
 Gravix's chat endpoint is Ollama's OpenAI layer, in a version nobody outside
-knows (see the README's "Compatibility" section). Each guard here covers a case
+knows (see docs/compatibility.md). Each guard here covers a case
 where one of the two versions covered (mid-2025 ``v0.9.7`` and ``v0.33``)
 answers HTTP 200 but drops data, or answers with a version-specific error:
 

@@ -74,7 +74,7 @@ class ChatGravixVision(ChatGravixVisionBase):
             ``content: null`` (their text in a message just before), as the
             2025 Ollama backend needs; True by default.
 
-    Guards (see the README's "Compatibility"): an image for a model whose
+    Guards (see docs/compatibility.md): an image for a model whose
     profile has no image input, ``n > 1`` and image URLs the server would
     refuse raise before the request; an answer without a ``finish_reason``
     raises the retryable ``IncompleteResponseError``; known server refusals

@@ -15,7 +15,7 @@ key comes from ``GRAVIXLAYER_API_KEY`` and never appears in a message or log.
 
 Example:
     gravix-vision mcp --root ~/Pictures
-    GRAVIX_MCP_TOKEN=... gravix-vision mcp --http --port 8765
+    GRAVIX_MCP_TOKEN=... gravix-vision mcp --http --port 8770
 """
 
 from __future__ import annotations
