@@ -39,14 +39,15 @@ from langchain_gravix_vision.annotate import annotate
 from langchain_gravix_vision.chat_models import API_KEY_ENV
 from langchain_gravix_vision.cli import doctor
 from langchain_gravix_vision.cli._output import (
+    Done,
+    NotJsonl,
     Progress,
     Record,
     Summary,
     Writer,
-    already_done,
     compact,
     image_sha256,
-    record_key,
+    input_key,
 )
 from langchain_gravix_vision.cli._parser import build_parser
 from langchain_gravix_vision.images import ImagePolicy
@@ -169,6 +170,23 @@ async def run_one(
     )
 
 
+def _stub(args: argparse.Namespace, task: dict[str, Any], source: str) -> Record:
+    """The record an input will get, before its result (keys only)."""
+    return Record(
+        source=source,
+        status="",
+        command=args.command,
+        model=args.model,
+        args=run_args(args, task),
+    )
+
+
+def run_inputs(args: argparse.Namespace) -> set[str]:
+    """The input keys of this run (``input_key``), for compacting its output."""
+    task = task_args(args)
+    return {input_key(_stub(args, task, s).to_json()) for s in args.sources}
+
+
 async def run(
     args: argparse.Namespace, stream: IO[str], summary: Summary | None = None
 ) -> Summary:
@@ -184,24 +202,23 @@ async def run(
     )
     task = task_args(args)
     sources = list(getattr(args, "sources", None) or expand_inputs(args.inputs))
-    skip = already_done(args.output, args.format)
+    done = Done.read(args.output, args.format)
+    summary = summary or Summary()
+    writer = Writer(stream, args.format)
     todo: list[tuple[int, str, Record]] = []
     for source in sources:
-        stub = Record(
-            source=source,
-            status="",
-            command=args.command,
-            model=args.model,
-            args=run_args(args, task),
-            image_sha256=image_sha256(source),
-        )
-        if record_key(stub.to_json()) not in skip:
+        stub = _stub(args, task, source)
+        stub.image_sha256 = image_sha256(source)
+        reused = None if done.has(stub) else done.reusable(stub)
+        if done.has(stub):
+            summary.skipped += 1
+        elif reused is not None:  # the same bytes and job under another name
+            writer.write(reused)
+            summary.reused += 1
+        else:
             todo.append((len(todo), source, stub))
-    summary = summary or Summary()
-    summary.skipped = len(sources) - len(todo)
     usage = UsageMetadataCallbackHandler()
     config: RunnableConfig = {"callbacks": [usage]}
-    writer = Writer(stream, args.format)
     results_on_terminal = stream is sys.stdout and sys.stdout.isatty()
     progress = Progress(
         len(todo),
@@ -275,7 +292,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.subparser.error(f"--output: the folder of {args.output!r} does not exist")
     try:
         args.sources = expand_inputs(args.inputs)
-    except NoImagesFound as exc:
+        Done.read(args.output, args.format)  # refuse another file before any work
+    except (NoImagesFound, NotJsonl) as exc:
         sys.stderr.write(f"gravix-vision: {exc}.\n")
         return 2
     if not os.environ.get(API_KEY_ENV):
@@ -307,7 +325,7 @@ def _run_to(args: argparse.Namespace, summary: Summary) -> int:
                 asyncio.run(run(args, out, summary))
         finally:  # an interrupted run keeps its finished records, compacted
             if args.format == "jsonl":
-                compact(args.output)
+                compact(args.output, run_inputs(args))
     else:
         try:
             asyncio.run(run(args, sys.stdout, summary))

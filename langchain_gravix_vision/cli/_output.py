@@ -44,15 +44,21 @@ class Summary:
     done: int = 0
     failed: int = 0
     skipped: int = 0
+    reused: int = 0
     tokens: int = 0
     started: float = field(default_factory=time.monotonic)
 
     def line(self) -> str:
         """One human-readable summary line."""
         took = time.monotonic() - self.started
+        reused = (
+            f", {self.reused} reused (the same image done under another name)"
+            if self.reused
+            else ""
+        )
         return (
             f"{self.done} done, {self.failed} failed, {self.skipped} skipped "
-            f"(already in output); {self.tokens} tokens; {took:.1f}s"
+            f"(already in output){reused}; {self.tokens} tokens; {took:.1f}s"
         )
 
 
@@ -84,40 +90,113 @@ def record_key(record: dict[str, Any]) -> str:
     )
 
 
+def input_key(record: dict[str, Any]) -> str:
+    """Which input a record is for: the source as given, with its job.
+
+    Command, source, arguments and model: the same input with other bytes
+    behind it is the same input (its record is replaced), another name for
+    the same bytes is another input (its record is copied, ``reused``).
+    """
+    return json.dumps(
+        [
+            record.get("command"),
+            record.get("source"),
+            record.get("args"),
+            record.get("model"),
+        ],
+        sort_keys=True,
+    )
+
+
+class NotJsonl(ValueError):
+    """An existing output file that is not this CLI's JSONL."""
+
+
 def read_records(path: str | None) -> list[dict[str, Any]]:
-    """The records of an existing JSONL output (cut-off lines are skipped)."""
+    """The records of an existing JSONL output.
+
+    A record cut off by a run killed mid-write (a ``{`` line that does not
+    parse, or a last line without its newline) is skipped.
+
+    Raises:
+        NotJsonl: A complete line is not a JSON record with a source and a
+            status (another program's file, or another format).
+    """
     if not path or not Path(path).is_file():
         return []
     records = []
-    with Path(path).open(encoding="utf-8") as handle:
-        for line in handle:
+    with Path(path).open(encoding="utf-8", errors="replace") as handle:
+        for number, line in enumerate(handle, 1):
             try:
                 record = json.loads(line)
             except ValueError:
-                continue  # a line cut off by an interrupted run
-            if isinstance(record, dict):
-                records.append(record)
+                if line.startswith("{") or not line.endswith("\n"):
+                    continue  # a record cut off by an interrupted run
+                record = None
+            if not line.strip() and line.endswith("\n"):
+                continue
+            if not (
+                isinstance(record, dict) and "source" in record and "status" in record
+            ):
+                msg = (
+                    f"line {number} of {Path(path).name!r} is not a gravix-vision"
+                    " JSONL record; write to a new file or remove it first"
+                )
+                raise NotJsonl(msg)
+            records.append(record)
     return records
 
 
-def already_done(path: str | None, output_format: str) -> set[str]:
-    """Keys with a successful record in an existing JSONL output (resume)."""
-    if output_format != "jsonl":
-        return set()
-    return {record_key(r) for r in read_records(path) if r.get("status") == "ok"}
+@dataclass
+class Done:
+    """What an existing JSONL output already holds, for resuming a run."""
+
+    by_content: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The latest successful record of each content key (``record_key``)."""
+    current: set[tuple[str, str]] = field(default_factory=set)
+    """(input key, content key) of each successful record."""
+
+    @classmethod
+    def read(cls, path: str | None, output_format: str) -> Done:
+        """Read ``path`` when resuming (``--format jsonl``), else nothing."""
+        done = cls()
+        if output_format != "jsonl":
+            return done
+        for record in read_records(path):
+            if record.get("status") == "ok":
+                done.by_content[record_key(record)] = record
+                done.current.add((input_key(record), record_key(record)))
+        return done
+
+    def reusable(self, stub: Record) -> Record | None:
+        """The record of the same bytes and job under another name, renamed."""
+        found = self.by_content.get(record_key(stub.to_json()))
+        if found is None:
+            return None
+        fields = {k: v for k, v in found.items() if k in Record.__dataclass_fields__}
+        return Record(**{**fields, "source": stub.source, "annotated": None})
+
+    def has(self, stub: Record) -> bool:
+        """Whether this very input already has its current successful record."""
+        record = stub.to_json()
+        return (input_key(record), record_key(record)) in self.current
 
 
-def compact(path: str) -> None:
-    """Rewrite a JSONL output with one current (latest) record per key."""
-    latest: dict[str, dict[str, Any]] = {}
-    for number, record in enumerate(read_records(path)):
-        # Records from older versions carry no key: each stays as it is.
-        key = record_key(record) if "image_sha256" in record else f"old-{number}"
-        latest.pop(key, None)  # keep the order in which records became current
-        latest[key] = record
+def compact(path: str, inputs: set[str]) -> None:
+    """Keep one current (latest) record per input of this run (``input_key``).
+
+    Records of other inputs stay as they are, in their order.
+    """
+    records = read_records(path)
+    last = {input_key(r): n for n, r in enumerate(records) if input_key(r) in inputs}
+    kept = [
+        r
+        for n, r in enumerate(records)
+        if input_key(r) not in inputs or last[input_key(r)] == n
+    ]
     tmp = Path(path).with_name(Path(path).name + ".tmp")
     with tmp.open("w", encoding="utf-8") as handle:
-        for record in latest.values():
+        for record in kept:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     os.replace(tmp, path)
 
@@ -196,13 +275,15 @@ class Writer:
 
 
 __all__ = [
+    "Done",
+    "NotJsonl",
     "Progress",
     "Record",
     "Summary",
     "Writer",
-    "already_done",
     "compact",
     "image_sha256",
+    "input_key",
     "read_records",
     "record_key",
 ]

@@ -6,6 +6,7 @@ subprocess against the stand-in (a subprocess cannot replay cassettes).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -148,3 +149,96 @@ def test_mcp_on_a_port_in_use_is_one_line_and_status_2(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
     assert "already in use" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+# ------------------------------------------------------------------ resume
+
+
+def _describe(
+    server: StandInServer, cwd: Path, *inputs: str
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "GRAVIXLAYER_BASE_URL": server.base_url,
+        "GRAVIXLAYER_API_KEY": "anything",
+    }
+    argv = [*CLI, "describe", *inputs, "--format", "jsonl", "-o", "out.jsonl"]
+    return subprocess.run(
+        [*argv, "--no-progress"],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _photos(folder: Path) -> list[Path]:
+    folder.mkdir()
+    photos = sorted(p for p in (DATA / "photos").iterdir() if p.suffix != ".md")
+    for photo in photos:
+        (folder / photo.name).write_bytes(photo.read_bytes())
+    return sorted(folder.iterdir())
+
+
+@pytest.mark.enable_socket
+def test_resume_reuses_the_same_bytes_under_another_name(tmp_path: Path) -> None:
+    first = _photos(tmp_path / "photos")
+    _photos(tmp_path / "copies")
+    with StandInServer() as server:
+        assert _describe(server, tmp_path, "photos").returncode == 0
+        sent = len(server.requests)
+        again = _describe(server, tmp_path, "copies")
+        assert again.returncode == 0, again.stderr
+        assert len(server.requests) == sent  # nothing sent again
+    assert f"{len(first)} reused" in again.stderr
+    records = _complete_records(tmp_path / "out.jsonl")
+    by_source = {r["source"]: r for r in records}
+    assert len(records) == len(by_source) == 2 * len(first)
+    for photo in first:
+        copy = by_source[f"copies/{photo.name}"]
+        original = by_source[f"photos/{photo.name}"]
+        assert copy["status"] == "ok"
+        assert copy["result"] == original["result"]
+        assert copy["image_sha256"] == original["image_sha256"]
+
+
+@pytest.mark.enable_socket
+def test_resume_replaces_the_record_of_an_input_whose_bytes_changed(
+    tmp_path: Path,
+) -> None:
+    photos = _photos(tmp_path / "photos")
+    with StandInServer() as server:
+        assert _describe(server, tmp_path, "photos").returncode == 0
+        changed = photos[0]
+        changed.write_bytes((DATA / "charts" / "bar_sales.png").read_bytes())
+        sent = len(server.requests)
+        again = _describe(server, tmp_path, "photos")
+        assert again.returncode == 0, again.stderr
+        assert len(server.requests) == sent + 1  # only the changed image
+    assert f"1 done, 0 failed, {len(photos) - 1} skipped" in again.stderr
+    records = _complete_records(tmp_path / "out.jsonl")
+    assert sorted(r["source"] for r in records) == [f"photos/{p.name}" for p in photos]
+    (current,) = [r for r in records if r["source"] == f"photos/{changed.name}"]
+    assert current["image_sha256"] == hashlib.sha256(changed.read_bytes()).hexdigest()
+
+
+@pytest.mark.enable_socket
+@pytest.mark.parametrize(
+    "content",
+    ['[{"source": "a.png", "status": "ok"}]\n', "## notes\n\nnot records\n"],
+    ids=["json-array", "markdown"],
+)
+def test_an_output_that_is_not_jsonl_is_refused_before_any_work(
+    tmp_path: Path, content: str
+) -> None:
+    _photos(tmp_path / "photos")
+    (tmp_path / "out.jsonl").write_text(content)
+    with StandInServer() as server:
+        done = _describe(server, tmp_path, "photos")
+        assert server.requests == []
+    assert done.returncode == 2
+    assert "'out.jsonl' is not a gravix-vision JSONL record" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert (tmp_path / "out.jsonl").read_text() == content

@@ -77,18 +77,18 @@ def test_resume_keys_on_command_arguments_and_content(
     assert main(["chart", str(photo), *common]) == 0
     assert main(["describe", str(photo), "--question", "What animal?", *common]) == 0
     assert "1 done, 0 failed, 0 skipped" in capsys.readouterr().err.splitlines()[-1]
-    # The same path with other bytes behind it is another image.
+    first = _records(out)[0]
+    # The same path with other bytes behind it: sent again, its record replaced.
     shutil.copy(CHART, photo)
     assert main(["describe", str(photo), *common]) == 0
+    assert "1 done, 0 failed, 0 skipped" in capsys.readouterr().err.splitlines()[-1]
     records = _records(out)
-    assert [r["command"] for r in records] == [
-        "describe",
-        "chart",
-        "describe",
-        "describe",
-    ]
-    assert records[2]["args"]["question"] == "What animal?"
-    assert records[0]["image_sha256"] != records[3]["image_sha256"]
+    assert [r["command"] for r in records] == ["chart", "describe", "describe"]
+    assert records[1]["args"]["question"] == "What animal?"
+    assert first["command"] == "describe"
+    assert "question" not in first["args"]
+    assert records[2]["image_sha256"] != first["image_sha256"]
+    assert "question" not in records[2]["args"]
     assert {r["model"] for r in records} == {"qwen2.5vl:7b"}
 
 
