@@ -17,10 +17,18 @@ from tests.stand_in.server import StandInServer
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Serve until Ctrl-C or SIGTERM, printing the base URL to use."""
+    """Serve until Ctrl-C or SIGTERM; in the foreground, print the base URL to use.
+
+    ``--quiet`` prints nothing and logs no request, so a shell that started it
+    with ``&`` (as the README does) gets no lines over its next prompt.
+    """
     parser = argparse.ArgumentParser(prog="python -m tests.stand_in")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    parser.add_argument("--quiet", action="store_true", help="do not log requests")
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print nothing (for running it in the background with &)",
+    )
     parser.add_argument(
         "--ollama",
         choices=VERSIONS,
@@ -36,9 +44,13 @@ def main(argv: list[str] | None = None) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     with StandInServer(port=args.port, verbose=not args.quiet, ollama=ollama) as server:
-        print(f"GRAVIXLAYER_BASE_URL={server.base_url}", flush=True)
-        print(f"emulating Ollama {ollama}", flush=True)
-        print("any non-empty bearer token is accepted; Ctrl-C stops", flush=True)
+        if not args.quiet:  # in the foreground: say what to set, and how to stop
+            print(f"export GRAVIXLAYER_BASE_URL={server.base_url}", flush=True)
+            print(
+                f"stand-in for Ollama {ollama}: scripted answers, any non-empty key;"
+                " Ctrl-C stops it",
+                flush=True,
+            )
         with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from collections.abc import Iterator
 
 import openai
@@ -231,3 +232,33 @@ def test_fail_next_reset_then_recovers(
     with pytest.raises(openai.APIConnectionError):
         client.chat.completions.create(model="gemma3:12b", messages=HELLO)
     assert client.chat.completions.create(model="gemma3:12b", messages=HELLO).id
+
+
+def test_started_quietly_in_the_background_it_prints_nothing() -> None:
+    """`python -m tests.stand_in --quiet &` (the README): no lines over the prompt."""
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.stand_in", "--port", str(port), "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as client:
+                if client.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+    finally:
+        process.terminate()
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert out == ""
+    assert err == ""
