@@ -68,6 +68,7 @@ class Hints:
         self.text = text
         self.rng = rng
         self.image_sentence = image_sentence
+        self._image_sentence_given = False
         self.topic = topic_of(text)
         self._numbers = deque(numbers_in(text))
         self._quoted = deque(q for q in quoted_in(text) if q not in used)
@@ -102,14 +103,26 @@ class Hints:
             return self._words.popleft()
         return self.rng.choice(_GENERIC_WORDS)
 
-    def sentence(self) -> str:
-        """A descriptive sentence: the image, the clause after " - ", the ask."""
+    def sentence(self, field: str = "") -> str:
+        """A descriptive sentence: the image, the clause after " - ", the ask.
+
+        An image's sentence is given once; later descriptive fields of the
+        same answer say that the stand-in has nothing more for them.
+        """
         if self.image_sentence:
+            if self._image_sentence_given:
+                what = field.replace("_", " ") or "field"
+                return f"[scripted] No {what} beyond the sentence above."
+            self._image_sentence_given = True
             return self.image_sentence
         if " - " in self.text:
             return self.text.split(" - ", 1)[1].strip()
         first = re.split(r"(?<=[.!?])\s", self.text.strip(), maxsplit=1)[0]
         return first or "A short description."
+
+    def asks_a_question(self) -> bool:
+        """Whether the prompt carries a question to answer."""
+        return "?" in self.text or "answer this question" in self.text.lower()
 
     def mentions(self, name: str) -> bool:
         """Whether the prompt names a field (``user_name`` ~ "user name")."""

@@ -213,6 +213,10 @@ def text_answer(request: dict[str, Any]) -> str:
     return _generic_answer(text)
 
 
+SCRIPTED = "[scripted]"
+"""Marks a free answer as the stand-in's, not a model's (keyless try-outs)."""
+
+
 def describe_images(urls: list[str]) -> str:
     """A generic description that still says what arrived (format and size)."""
     sizes = []
@@ -222,16 +226,11 @@ def describe_images(urls: list[str]) -> str:
         sizes.append(
             f"a {header.width}x{header.height} {header.format}" if header else "an"
         )
-    details = (
-        "a clear main subject, several distinct shapes and areas of contrasting "
-        "colour, with some text labels"
-    )
+    unseen = "the stand-in does not look at pixels, so this says nothing about them"
     if len(urls) == 1:
-        return f"The image shows {sizes[0]} picture with {details}."
-    listed = "; ".join(f"image {i + 1} is {s} picture" for i, s in enumerate(sizes))
-    return (
-        f"The {len(urls)} images show related content ({listed}), each with {details}."
-    )
+        return f"{SCRIPTED} The stand-in received {sizes[0]} image; {unseen}."
+    listed = "; ".join(f"image {i + 1} is {s} image" for i, s in enumerate(sizes))
+    return f"{SCRIPTED} The stand-in received {len(urls)} images ({listed}); {unseen}."
 
 
 def _latest_images(request: dict[str, Any]) -> list[str]:

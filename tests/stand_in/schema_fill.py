@@ -44,6 +44,7 @@ _PHRASE_NAMES = (
     "region",
 )
 _QUERY = ("query", "question", "prompt", "instruction", "search")
+_UNSEEN = ("people", "persons", "faces")
 _NAMED_VALUES = {"language": "en", "lang": "en", "locale": "en-US"}
 _FORMATS = {
     "date": "2025-07-09",
@@ -148,6 +149,8 @@ class _Filler:
         nullable = any(_is_null(b) for b in resolved)
         if nullable and name and self.hints.excludes(name):
             return None
+        if nullable and name == "answer" and not self.hints.asks_a_question():
+            return None  # no answer where nothing was asked
         concrete = [b for b in resolved if not _is_null(b)]
         return self.fill(concrete[0], name, depth + 1) if concrete else None
 
@@ -168,6 +171,8 @@ class _Filler:
         return self.include_optional or self.hints.mentions(key)
 
     def fill_array(self, schema: dict[str, Any], name: str, depth: int) -> list[Any]:
+        if name in _UNSEEN and self.hints.image_sentence and not schema.get("minItems"):
+            return []  # the stand-in sees no pixels: it names no people or faces
         prefix = schema.get("prefixItems")
         if isinstance(prefix, list):
             return [self.fill(item, name, depth + 1) for item in prefix]
@@ -229,7 +234,7 @@ class _Filler:
         if any(word in name for word in _QUERY):
             return hints.text.strip() or hints.next_word()
         if any(word in name for word in _DESCRIPTIVE):
-            return hints.sentence()
+            return hints.sentence(name)
         quoted = hints.next_quoted()
         if quoted is not None:
             return quoted

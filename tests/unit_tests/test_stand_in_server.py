@@ -6,6 +6,8 @@ reference documents (gravix-api.md §4.2 and Appendix), not model quality.
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import re
 import socket
@@ -13,6 +15,7 @@ from collections.abc import Iterator
 
 import openai
 import pytest
+from langchain_core.messages import HumanMessage, ToolMessage
 
 from tests.stand_in import Reply, StandInServer
 
@@ -262,3 +265,38 @@ def test_started_quietly_in_the_background_it_prints_nothing() -> None:
     assert process.returncode == 0
     assert out == ""
     assert err == ""
+
+
+def test_free_answers_say_they_are_scripted_and_fit_the_request() -> None:
+    """Keyless try-outs: marked as scripted, no answer without a question, no
+    people the stand-in cannot see, not one sentence in every field."""
+    from PIL import Image
+
+    from langchain_gravix_vision import ChatGravixVision, DescribeImageTool
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), "red").save(buffer, "PNG")
+    data_url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+    def call(tool: DescribeImageTool, **args: str) -> ToolMessage:
+        message = tool.invoke(
+            {"args": args, "id": "1", "name": tool.name, "type": "tool_call"}
+        )
+        assert isinstance(message, ToolMessage)
+        assert message.status == "success", message.content
+        return message
+
+    with StandInServer() as server:
+        llm = ChatGravixVision(base_url=server.base_url, api_key="sk-stand-in-0123")
+        tool = DescribeImageTool(llm=llm)
+        plain = call(tool, image=data_url)
+        asked = call(tool, image=data_url, question="Which colour is it?")
+        chat = llm.invoke([HumanMessage([{"type": "image", "url": data_url}])])
+    assert "[scripted]" in chat.text
+    assert "[scripted]" in plain.artifact.caption
+    assert plain.artifact.answer is None
+    assert "Answer:" not in str(plain.content)
+    assert asked.artifact.answer
+    assert plain.artifact.people == []
+    texts = [plain.artifact.caption, plain.artifact.description]
+    assert len(set(texts)) == len(texts)
