@@ -27,8 +27,12 @@ from langchain_gravix_vision.tools import (
     ExtractTextTool,
     GravixVisionToolkit,
     ImageDescription,
+    ImageModeration,
     LocateObjectsTool,
+    ModerateImageTool,
+    Policy,
     ReadChartTool,
+    Taxonomy,
 )
 
 __all__ = [
@@ -43,11 +47,15 @@ __all__ = [
     "GravixVisionParser",
     "GravixVisionToolkit",
     "ImageDescription",
+    "ImageModeration",
     "ImagePolicy",
     "ImageResolution",
     "LocateObjectsTool",
+    "ModerateImageTool",
+    "Policy",
     "PreparedImage",
     "ReadChartTool",
+    "Taxonomy",
     "__version__",
     "annotate",
     "get_model_profile",

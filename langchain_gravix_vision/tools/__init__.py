@@ -1,15 +1,19 @@
-"""Agent tools: describe_image, read_chart, extract_text, locate_objects, toolkit."""
+"""Agent tools: the five vision tools, their base and the toolkit."""
 
 from langchain_gravix_vision.tools.base import VisionTool
 from langchain_gravix_vision.tools.chart import ReadChartTool
 from langchain_gravix_vision.tools.describe import DescribeImageTool
 from langchain_gravix_vision.tools.locate import LocateObjectsTool
+from langchain_gravix_vision.tools.moderate import ModerateImageTool
 from langchain_gravix_vision.tools.schemas import (
     ChartData,
     Detection,
     Detections,
     ExtractedText,
     ImageDescription,
+    ImageModeration,
+    Policy,
+    Taxonomy,
 )
 from langchain_gravix_vision.tools.text import ExtractTextTool
 from langchain_gravix_vision.tools.toolkit import GravixVisionToolkit
@@ -23,7 +27,11 @@ __all__ = [
     "ExtractedText",
     "GravixVisionToolkit",
     "ImageDescription",
+    "ImageModeration",
     "LocateObjectsTool",
+    "ModerateImageTool",
+    "Policy",
     "ReadChartTool",
+    "Taxonomy",
     "VisionTool",
 ]

@@ -104,3 +104,22 @@ def locate_prompt(args: LocateObjectsArgs) -> str:
         "Output their bbox coordinates and labels in JSON format, at most "
         f"{args.max_objects} objects."
     )
+
+
+MODERATE_SYSTEM = (
+    "You are a content moderator for images. For each policy category given, "
+    "score how clearly the image shows content of that category, from 0.0 (not "
+    "at all) to 1.0 (unmistakably), judging only what is visible. Depictions "
+    "in news, art or education still count; say so in the rationale. "
+    + UNTRUSTED_TEXT_RULE
+)
+
+
+def moderate_prompt(policies: list[tuple[str, str]]) -> str:
+    """User prompt for ``moderate_image``: each category with its description."""
+    listed = "\n".join(f"- {name}: {description}" for name, description in policies)
+    return (
+        "Check this image against these content policy categories:\n"
+        f"{listed}\n"
+        "Give a score for every category and a one-sentence rationale."
+    )

@@ -1,4 +1,4 @@
-"""GravixVisionToolkit: the four vision tools sharing one model and one policy."""
+"""GravixVisionToolkit: the vision tools sharing one model and one policy."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from langchain_gravix_vision.images import ImagePolicy
 from langchain_gravix_vision.tools.chart import ReadChartTool
 from langchain_gravix_vision.tools.describe import DescribeImageTool
 from langchain_gravix_vision.tools.locate import LocateObjectsTool
+from langchain_gravix_vision.tools.moderate import ModerateImageTool
 from langchain_gravix_vision.tools.text import ExtractTextTool
 
 
 class GravixVisionToolkit(BaseToolkit):
-    """``describe_image``, ``read_chart``, ``extract_text`` and ``locate_objects``.
+    """The vision tools: describe, chart, text, locate and moderate, alike.
 
     Example:
         .. code-block:: python
@@ -23,24 +24,32 @@ class GravixVisionToolkit(BaseToolkit):
 
             toolkit = GravixVisionToolkit(llm=ChatGravixVision(model="qwen2.5vl:7b"))
             tools = toolkit.get_tools()
+
+    ``moderation=True`` adds ``moderate_image``.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     llm: BaseChatModel | None = None
-    """Vision model for all four tools (default: from the environment)."""
+    """Vision model for all the tools (default: from the environment)."""
 
     image_policy: ImagePolicy = Field(default_factory=ImagePolicy)
-    """Image policy for all four tools."""
+    """Image policy for all the tools."""
+
+    moderation: bool = False
+    """Add ``moderate_image`` (OpenAI's image categories; default off)."""
 
     def get_tools(self) -> list[BaseTool]:
-        """Return the four tools, configured alike."""
+        """Return the tools, configured alike."""
+        classes: list[type[BaseTool]] = [
+            DescribeImageTool,
+            ReadChartTool,
+            ExtractTextTool,
+            LocateObjectsTool,
+        ]
+        if self.moderation:
+            classes.append(ModerateImageTool)
         return [
             tool_class(llm=self.llm, image_policy=self.image_policy)
-            for tool_class in (
-                DescribeImageTool,
-                ReadChartTool,
-                ExtractTextTool,
-                LocateObjectsTool,
-            )
+            for tool_class in classes
         ]

@@ -18,9 +18,10 @@ Example:
     'photos/cat.jpg'
 """
 
-from langchain_gravix_vision.tools.schemas import args, detections, results
+from langchain_gravix_vision.tools.schemas import args, detections, moderation, results
 from langchain_gravix_vision.tools.schemas.args import *  # noqa: F403
 from langchain_gravix_vision.tools.schemas.detections import *  # noqa: F403
+from langchain_gravix_vision.tools.schemas.moderation import *  # noqa: F403
 from langchain_gravix_vision.tools.schemas.results import *  # noqa: F403
 
-__all__ = args.__all__ + results.__all__ + detections.__all__
+__all__ = args.__all__ + results.__all__ + detections.__all__ + moderation.__all__
