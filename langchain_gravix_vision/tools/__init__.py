@@ -3,15 +3,22 @@
 from langchain_gravix_vision.tools.base import VisionTool
 from langchain_gravix_vision.tools.chart import ReadChartTool
 from langchain_gravix_vision.tools.describe import DescribeImageTool
+from langchain_gravix_vision.tools.extract import (
+    ExtractFieldsTool,
+    UnsupportedSchemaError,
+    make_extraction_tool,
+)
 from langchain_gravix_vision.tools.locate import LocateObjectsTool
 from langchain_gravix_vision.tools.moderate import ModerateImageTool
 from langchain_gravix_vision.tools.schemas import (
     ChartData,
+    CitedExtraction,
     Detection,
     Detections,
     ExtractedText,
     ImageDescription,
     ImageModeration,
+    PageExtractions,
     Policy,
     Taxonomy,
 )
@@ -20,9 +27,11 @@ from langchain_gravix_vision.tools.toolkit import GravixVisionToolkit
 
 __all__ = [
     "ChartData",
+    "CitedExtraction",
     "DescribeImageTool",
     "Detection",
     "Detections",
+    "ExtractFieldsTool",
     "ExtractTextTool",
     "ExtractedText",
     "GravixVisionToolkit",
@@ -30,8 +39,11 @@ __all__ = [
     "ImageModeration",
     "LocateObjectsTool",
     "ModerateImageTool",
+    "PageExtractions",
     "Policy",
     "ReadChartTool",
     "Taxonomy",
+    "UnsupportedSchemaError",
     "VisionTool",
+    "make_extraction_tool",
 ]

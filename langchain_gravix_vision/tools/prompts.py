@@ -123,3 +123,24 @@ def moderate_prompt(policies: list[tuple[str, str]]) -> str:
         f"{listed}\n"
         "Give a score for every category and a one-sentence rationale."
     )
+
+
+EXTRACT_SYSTEM = (
+    "You extract structured data from documents into a given JSON schema. Copy "
+    "values exactly as written (numbers as numbers, dates as YYYY-MM-DD); use "
+    "null for a field that is not in the document, never a guess. "
+    + UNTRUSTED_TEXT_RULE
+)
+
+
+def extract_prompt(title: str, *, cite: bool, pages: int) -> str:
+    """User prompt for an extraction tool (``pages``: how many pages are sent)."""
+    prompt = f"Extract the {title} from this document into the JSON schema."
+    if pages > 1:
+        prompt += " The document's pages follow, each introduced by its number."
+    if cite:
+        prompt += (
+            " Put the values in 'data'; in 'sources' give, for each field, the"
+            " page number it was read from (null if not found)."
+        )
+    return prompt
