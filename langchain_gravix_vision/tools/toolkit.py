@@ -9,6 +9,7 @@ from pydantic import ConfigDict, Field
 from langchain_gravix_vision.images import ImagePolicy
 from langchain_gravix_vision.tools.chart import ReadChartTool
 from langchain_gravix_vision.tools.describe import DescribeImageTool
+from langchain_gravix_vision.tools.extract import ExtractFieldsTool, Schema
 from langchain_gravix_vision.tools.locate import LocateObjectsTool
 from langchain_gravix_vision.tools.moderate import ModerateImageTool
 from langchain_gravix_vision.tools.text import ExtractTextTool
@@ -25,7 +26,8 @@ class GravixVisionToolkit(BaseToolkit):
             toolkit = GravixVisionToolkit(llm=ChatGravixVision(model="qwen2.5vl:7b"))
             tools = toolkit.get_tools()
 
-    ``moderation=True`` adds ``moderate_image``.
+    ``moderation=True`` adds ``moderate_image``; ``extraction_schemas=[Invoice]``
+    one extraction tool per schema (``extract_invoice``).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -39,6 +41,9 @@ class GravixVisionToolkit(BaseToolkit):
     moderation: bool = False
     """Add ``moderate_image`` (OpenAI's image categories; default off)."""
 
+    extraction_schemas: list[Schema] = Field(default_factory=list)
+    """Add one extraction tool per schema (a pydantic model or a JSON schema)."""
+
     def get_tools(self) -> list[BaseTool]:
         """Return the tools, configured alike."""
         classes: list[type[BaseTool]] = [
@@ -49,7 +54,7 @@ class GravixVisionToolkit(BaseToolkit):
         ]
         if self.moderation:
             classes.append(ModerateImageTool)
-        return [
-            tool_class(llm=self.llm, image_policy=self.image_policy)
-            for tool_class in classes
-        ]
+        shared = {"llm": self.llm, "image_policy": self.image_policy}
+        tools = [tool_class(**shared) for tool_class in classes]
+        tools += [ExtractFieldsTool(s, **shared) for s in self.extraction_schemas]
+        return tools

@@ -335,3 +335,14 @@ class TestExtractFieldsToolUnit(ToolsUnitTests):
     @property
     def tool_invoke_params_example(self) -> dict:
         return {"image": "tests/data/text/receipt.png"}
+
+
+def test_several_extraction_tools_sit_in_one_toolkit() -> None:
+    from langchain_gravix_vision import GravixVisionToolkit
+
+    tools = GravixVisionToolkit(
+        extraction_schemas=[Invoice, RECEIPT_SCHEMA]
+    ).get_tools()
+    names = [t.name for t in tools]
+    assert names[-2:] == ["extract_invoice", "extract_receipt"]
+    assert len(set(names)) == len(names)

@@ -1,0 +1,145 @@
+"""Extraction into the user's schema, replayed from cassettes.
+
+What the client controls: the user's schema sent as the enforced
+``json_schema``, a text-layer page sent as text (no image), a scanned page as
+one image, and the answer validated into the user's own model.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from langchain_core.messages import ToolMessage
+from langchain_tests.integration_tests import ToolsIntegrationTests
+from pydantic import BaseModel, Field
+
+from langchain_gravix_vision import (
+    ChatGravixVision,
+    ExtractFieldsTool,
+    PageExtractions,
+    make_extraction_tool,
+)
+from tests.scripted_answers import json_reply
+
+pytestmark = pytest.mark.vcr
+
+VISION_MODEL = "qwen2.5vl:7b"
+
+
+class Item(BaseModel):
+    name: str = Field(description="The item as printed.")
+    price: float = Field(description="Its price, a number.")
+
+
+class Receipt(BaseModel):
+    """A shop receipt: the shop, each item and the total."""
+
+    shop: str
+    items: list[Item]
+    total: float | None
+
+
+REPORT = {
+    "title": "ReportSummary",
+    "type": "object",
+    "properties": {
+        "subject": {"type": "string", "description": "What the page reports on."},
+        "growth_percent": {"anyOf": [{"type": "number"}, {"type": "null"}]},
+    },
+    "required": ["subject", "growth_percent"],
+}
+
+
+def _llm() -> ChatGravixVision:
+    return ChatGravixVision(model=VISION_MODEL, temperature=0, max_retries=1)
+
+
+def _call(tool: ExtractFieldsTool, args: dict[str, Any]) -> ToolMessage:
+    message = tool.invoke(
+        {"args": args, "id": "call_1", "name": tool.name, "type": "tool_call"}
+    )
+    assert isinstance(message, ToolMessage)
+    assert message.status == "success", message.content
+    return message
+
+
+def _images(body: dict[str, Any]) -> int:
+    return sum(
+        part.get("type") == "image_url"
+        for message in body["messages"]
+        if isinstance(message["content"], list)
+        for part in message["content"]
+    )
+
+
+def test_extract_fields_reads_a_receipt_into_the_users_model(
+    script: Callable[..., None], vcr: Any
+) -> None:
+    script(
+        json_reply(
+            {
+                "shop": "CORNER CAFE",
+                "items": [
+                    {"name": "Espresso", "price": 2.5},
+                    {"name": "Croissant", "price": 3.2},
+                    {"name": "Orange juice", "price": 4.0},
+                ],
+                "total": 9.7,
+            }
+        )
+    )
+    tool = ExtractFieldsTool(schema=Receipt, llm=_llm())
+    message = _call(tool, {"image": "tests/data/text/receipt.png"})
+    body = json.loads(vcr.requests[-1].body)
+    assert body["model"] == VISION_MODEL
+    assert _images(body) == 1
+    schema = body["response_format"]["json_schema"]["schema"]
+    assert set(schema["properties"]) == set(Receipt.model_fields)
+    receipt = message.artifact
+    assert isinstance(receipt, Receipt)
+    assert receipt.items
+    assert all(item.price >= 0 for item in receipt.items)
+    assert message.content.startswith("Fields extracted from the document (untrusted")
+
+
+def test_a_text_layer_page_makes_no_image_request(
+    script: Callable[..., None], vcr: Any
+) -> None:
+    script(
+        json_reply({"subject": "Quarterly report revenue", "growth_percent": 12}),
+        json_reply({"subject": "A drawn box", "growth_percent": None}),
+    )
+    tool = make_extraction_tool(REPORT, llm=_llm(), target="page", cite=True)
+    message = _call(tool, {"image": "tests/data/documents/mixed.pdf"})
+    bodies = [json.loads(r.body) for r in vcr.requests]
+    assert [_images(b) for b in bodies] == [0, 1]  # page 1: its text layer
+    assert "Quarterly report, page 1" in json.dumps(bodies[0]["messages"])
+    result = message.artifact
+    assert isinstance(result, PageExtractions)
+    assert [(p.page, p.method) for p in result.pages] == [
+        (1, "text_layer"),
+        (2, "vision"),
+    ]
+    for page in result.pages:
+        assert isinstance(page.data, dict)
+        assert set(page.data) >= {"subject", "growth_percent"}
+        assert page.sources is not None
+        assert set(page.sources) == {"subject", "growth_percent"}
+        assert set(page.sources.values()) <= {page.page, None}
+
+
+class TestExtractFieldsToolIntegration(ToolsIntegrationTests):
+    @property
+    def tool_constructor(self) -> type[ExtractFieldsTool]:
+        return ExtractFieldsTool
+
+    @property
+    def tool_constructor_params(self) -> dict:
+        return {"schema": Receipt, "llm": _llm()}
+
+    @property
+    def tool_invoke_params_example(self) -> dict:
+        return {"image": "tests/data/text/receipt.png"}
