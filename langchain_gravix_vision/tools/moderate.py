@@ -8,14 +8,17 @@ not calibrated probabilities: tune ``thresholds`` on your own images.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 from pydantic import BaseModel, Field, field_validator
 
+from langchain_gravix_vision.documents.pdf import is_pdf, open_pdf
 from langchain_gravix_vision.errors import GravixVisionError
 from langchain_gravix_vision.images import (
     PreparedImage,
+    is_file_block,
+    parse_file_block,
     parse_image_block,
     read_block,
     to_thread_cancellable,
@@ -160,6 +163,36 @@ class ModerateImageTool(VisionTool[ModerateImageArgs, ImageModeration]):
 
     # ------------------------------------------------------------ blocks
 
+    def _block_images(self, block: Mapping[str, Any]) -> list[PreparedImage]:
+        """The image a content block carries, or each page of a PDF ``file`` block."""
+        source = (
+            parse_file_block(block)
+            if is_file_block(block)
+            else parse_image_block(block)
+        )
+        raw = read_block(source, self.image_policy)
+        pages = [1]
+        if raw.data is not None and is_pdf(raw.data):
+            with open_pdf(raw, self.image_policy) as pdf:
+                pages = list(
+                    range(1, min(pdf.page_count, self.image_policy.max_pages) + 1)
+                )
+        return [
+            self._prepare_raw(raw, ModerateImageArgs(image="block", pages=str(n)))
+            for n in pages
+        ]
+
+    def _merged(
+        self, verdicts: list[ImageModeration], categories: list[str] | None
+    ) -> ImageModeration:
+        """One verdict for many pages: each category's highest score."""
+        if len(verdicts) == 1:
+            return verdicts[0]
+        names = self._checked(categories)
+        scores = {n: max(v.category_scores[n] for v in verdicts) for n in names}
+        rationale = " ".join(v.rationale for v in verdicts if v.flagged)[:300]
+        return self.verdict(scores, rationale, categories)
+
     def moderate_block(
         self,
         block: Mapping[str, Any],
@@ -167,16 +200,18 @@ class ModerateImageTool(VisionTool[ModerateImageArgs, ImageModeration]):
         categories: list[str] | None = None,
         config: RunnableConfig | None = None,
     ) -> ImageModeration:
-        """Moderate one image content block (any LangChain form).
+        """Moderate one content block: an image in any LangChain form, or a PDF.
 
-        Raises ``ToolException`` with the tool's short, coded message on failure.
+        A PDF ``file`` block is moderated page by page (up to the policy's
+        cap); the verdict takes each category's highest score. Raises
+        ``ToolException`` with the tool's short, coded message on failure.
         """
         args = ModerateImageArgs(image="block", categories=categories)
         with self._failures():
             self._checked(categories)
-            raw = read_block(parse_image_block(block), self.image_policy)
-            image = self._prepare_raw(raw, args)
-            return self._answer(image, args, config or {})
+            images = self._block_images(block)
+            verdicts = [self._answer(image, args, config or {}) for image in images]
+            return self._merged(verdicts, categories)
 
     async def amoderate_block(
         self,
@@ -189,10 +224,9 @@ class ModerateImageTool(VisionTool[ModerateImageArgs, ImageModeration]):
         args = ModerateImageArgs(image="block", categories=categories)
         with self._failures():
             self._checked(categories)
-            source = parse_image_block(block)
-            raw = await to_thread_cancellable(read_block, source, self.image_policy)
-            image = await to_thread_cancellable(self._prepare_raw, raw, args)
-            return cast(ImageModeration, await self._aanswer(image, args, config or {}))
+            images = await to_thread_cancellable(self._block_images, block)
+            verdicts = [await self._aanswer(i, args, config or {}) for i in images]
+            return self._merged(verdicts, categories)
 
 
 __all__ = ["ModerateImageTool", "UnknownCategoryError"]
