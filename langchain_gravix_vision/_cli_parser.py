@@ -10,7 +10,7 @@ import argparse
 import math
 from typing import Any
 
-from langchain_gravix_vision import doctor, mcp_server
+from langchain_gravix_vision import _cli_tools, doctor, mcp_server
 from langchain_gravix_vision._version import __version__
 from langchain_gravix_vision.chat_models import (
     API_KEY_ENV,
@@ -20,8 +20,10 @@ from langchain_gravix_vision.chat_models import (
 from langchain_gravix_vision.profiles import DEFAULT_MODEL
 from langchain_gravix_vision.tools import (
     DescribeImageTool,
+    ExtractFieldsTool,
     ExtractTextTool,
     LocateObjectsTool,
+    ModerateImageTool,
     ReadChartTool,
     VisionTool,
 )
@@ -31,6 +33,8 @@ COMMANDS: dict[str, tuple[type[VisionTool], str]] = {
     "chart": (ReadChartTool, "Extract the data behind charts."),
     "text": (ExtractTextTool, "Transcribe the text in images (OCR)."),
     "locate": (LocateObjectsTool, "Find objects: boxes in each image's own pixels."),
+    "moderate": (ModerateImageTool, "Check images against content policies."),
+    "extract": (ExtractFieldsTool, "Extract fields into a JSON schema (--schema)."),
 }
 EXAMPLES = {
     "describe": (
@@ -56,6 +60,7 @@ EXAMPLES = {
         "  gravix-vision locate desk.jpg --query cup\n"
         "  gravix-vision locate photos/ --query 'every person' --annotate boxes/"
     ),
+    **_cli_tools.EXAMPLES,
 }
 
 
@@ -192,6 +197,7 @@ COMMAND_OPTIONS: dict[str, list[Option]] = {
             help="also save each local image with its boxes drawn, as DIR/*.png",
         ),
     ],
+    **_cli_tools.OPTIONS,  # moderate, extract
 }
 """Each tool subcommand's own options, after the common ones."""
 

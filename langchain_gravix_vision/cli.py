@@ -33,8 +33,9 @@ from langchain_core.callbacks import UsageMetadataCallbackHandler
 from langchain_core.messages import ToolMessage
 from langchain_core.rate_limiters import InMemoryRateLimiter
 from langchain_core.runnables import RunnableConfig
+from pydantic import BaseModel
 
-from langchain_gravix_vision import doctor, mcp_server
+from langchain_gravix_vision import _cli_tools, doctor, mcp_server
 from langchain_gravix_vision._cli_output import (
     Progress,
     Record,
@@ -100,7 +101,7 @@ def task_args(args: argparse.Namespace) -> dict[str, Any]:
     if args.command == "locate":
         task["query"] = args.query
         task["max_objects"] = args.max_objects
-    return task
+    return {**task, **_cli_tools.task_options(args)}
 
 
 def save_annotated(source: str, record: Record, folder: str) -> str | None:
@@ -127,6 +128,7 @@ def run_args(args: argparse.Namespace, task: dict[str, Any]) -> dict[str, Any]:
         {'question': '?', 'detail': 'low'}
     """
     detail = getattr(args, "detail", None)
+    task = {**task, **_cli_tools.record_options(args)}
     return {**task, "detail": detail} if detail else task
 
 
@@ -159,7 +161,9 @@ async def run_one(
         source=source,
         status="ok",
         content=content,
-        result=artifact.model_dump(mode="json") if artifact is not None else None,
+        result=artifact.model_dump(mode="json")
+        if isinstance(artifact, BaseModel)
+        else artifact,
     )
 
 
@@ -187,6 +191,7 @@ async def run(args: argparse.Namespace, stream: IO[str]) -> Summary:
         llm=ChatGravixVision(**llm_kwargs),
         image_policy=ImagePolicy(allow_any_path=True),  # the user named the files
         detail=getattr(args, "detail", None),
+        **_cli_tools.tool_options(args),
     )
     task = task_args(args)
     sources = expand_inputs(args.inputs)
