@@ -94,8 +94,6 @@ class ExtractFieldsTool(VisionTool[ExtractFieldsArgs, Answer]):
     result_schema = Answer
     strict_schema = False
     system_prompt = EXTRACT_SYSTEM
-    temperature: float | None = 0.0
-    max_tokens: int = 2048
 
     extraction_schema: Schema
     """The fields to read: a pydantic model class or a JSON schema (``schema=``)."""
@@ -105,6 +103,10 @@ class ExtractFieldsTool(VisionTool[ExtractFieldsArgs, Answer]):
     """Also give, for each top-level field, the page it was read from."""
     force_ocr: bool = False
     """Send PDF pages as images even where they carry a text layer."""
+    temperature: float | None = 0.0
+    """Values are copied, not composed: no sampling."""
+    max_tokens: int = 2048
+    """A document's fields run long: twice the other tools' budget (doubled once)."""
 
     _spec: dict[str, Any] = PrivateAttr(default_factory=dict)
     _wire: type[BaseModel] = PrivateAttr()

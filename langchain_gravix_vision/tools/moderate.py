@@ -76,7 +76,6 @@ class ModerateImageTool(VisionTool[ModerateImageArgs, ImageModeration]):
     )
     args_schema: type[BaseModel] = ModerateImageArgs
     result_schema = ImageModeration
-    strict_schema = True
     system_prompt = MODERATE_SYSTEM
     temperature: float | None = 0.0
 

@@ -9,24 +9,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
-from langchain_core.messages import ToolMessage
-from langchain_tests.integration_tests import ToolsIntegrationTests
 from pydantic import BaseModel, Field
 
 from langchain_gravix_vision import (
-    ChatGravixVision,
     ExtractFieldsTool,
     PageExtractions,
     make_extraction_tool,
 )
+from tests.integration_tests._standard import StandardToolSuite
+from tests.integration_tests.test_tools import VISION_MODEL, _call, _llm
 from tests.scripted_answers import json_reply
+from tests.unit_tests.wire import image_parts
 
 pytestmark = pytest.mark.vcr
-
-VISION_MODEL = "qwen2.5vl:7b"
 
 
 class Item(BaseModel):
@@ -53,28 +51,6 @@ REPORT = {
 }
 
 
-def _llm() -> ChatGravixVision:
-    return ChatGravixVision(model=VISION_MODEL, temperature=0, max_retries=1)
-
-
-def _call(tool: ExtractFieldsTool, args: dict[str, Any]) -> ToolMessage:
-    message = tool.invoke(
-        {"args": args, "id": "call_1", "name": tool.name, "type": "tool_call"}
-    )
-    assert isinstance(message, ToolMessage)
-    assert message.status == "success", message.content
-    return message
-
-
-def _images(body: dict[str, Any]) -> int:
-    return sum(
-        part.get("type") == "image_url"
-        for message in body["messages"]
-        if isinstance(message["content"], list)
-        for part in message["content"]
-    )
-
-
 def test_extract_fields_reads_a_receipt_into_the_users_model(
     script: Callable[..., None], vcr: Any
 ) -> None:
@@ -95,7 +71,7 @@ def test_extract_fields_reads_a_receipt_into_the_users_model(
     message = _call(tool, {"image": "tests/data/text/receipt.png"})
     body = json.loads(vcr.requests[-1].body)
     assert body["model"] == VISION_MODEL
-    assert _images(body) == 1
+    assert image_parts(body) == 1
     schema = body["response_format"]["json_schema"]["schema"]
     assert set(schema["properties"]) == set(Receipt.model_fields)
     receipt = message.artifact
@@ -115,7 +91,7 @@ def test_a_text_layer_page_makes_no_image_request(
     tool = make_extraction_tool(REPORT, llm=_llm(), target="page", cite=True)
     message = _call(tool, {"image": "tests/data/documents/mixed.pdf"})
     bodies = [json.loads(r.body) for r in vcr.requests]
-    assert [_images(b) for b in bodies] == [0, 1]  # page 1: its text layer
+    assert [image_parts(b) for b in bodies] == [0, 1]  # page 1: its text layer
     assert "Quarterly report, page 1" in json.dumps(bodies[0]["messages"])
     result = message.artifact
     assert isinstance(result, PageExtractions)
@@ -131,15 +107,7 @@ def test_a_text_layer_page_makes_no_image_request(
         assert set(page.sources.values()) <= {page.page, None}
 
 
-class TestExtractFieldsToolIntegration(ToolsIntegrationTests):
-    @property
-    def tool_constructor(self) -> type[ExtractFieldsTool]:
-        return ExtractFieldsTool
-
-    @property
-    def tool_constructor_params(self) -> dict:
-        return {"schema": Receipt, "llm": _llm()}
-
-    @property
-    def tool_invoke_params_example(self) -> dict:
-        return {"image": "tests/data/text/receipt.png"}
+class TestExtractFieldsToolIntegration(StandardToolSuite):
+    constructor = ExtractFieldsTool
+    example: ClassVar[dict[str, Any]] = {"image": "tests/data/text/receipt.png"}
+    settings: ClassVar[dict[str, Any]] = {"schema": Receipt}

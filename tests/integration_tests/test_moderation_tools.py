@@ -9,37 +9,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
-from langchain_core.messages import ToolMessage
-from langchain_tests.integration_tests import ToolsIntegrationTests
 
 from langchain_gravix_vision import (
-    ChatGravixVision,
     ImageModeration,
     ModerateImageTool,
     Policy,
     Taxonomy,
 )
+from tests.integration_tests._standard import StandardToolSuite
+from tests.integration_tests.test_tools import VISION_MODEL, _call, _llm
 from tests.scripted_answers import json_reply, moderation
 
 pytestmark = pytest.mark.vcr
-
-VISION_MODEL = "qwen2.5vl:7b"
-
-
-def _llm() -> ChatGravixVision:
-    return ChatGravixVision(model=VISION_MODEL, temperature=0, max_retries=1)
-
-
-def _call(tool: ModerateImageTool, args: dict[str, Any]) -> ToolMessage:
-    message = tool.invoke(
-        {"args": args, "id": "call_1", "name": tool.name, "type": "tool_call"}
-    )
-    assert isinstance(message, ToolMessage)
-    assert message.status == "success", message.content
-    return message
 
 
 def _consistent(result: ImageModeration) -> None:
@@ -106,15 +90,6 @@ def test_moderate_image_with_custom_policies(
     _consistent(result)
 
 
-class TestModerateImageToolIntegration(ToolsIntegrationTests):
-    @property
-    def tool_constructor(self) -> type[ModerateImageTool]:
-        return ModerateImageTool
-
-    @property
-    def tool_constructor_params(self) -> dict:
-        return {"llm": _llm()}
-
-    @property
-    def tool_invoke_params_example(self) -> dict:
-        return {"image": "tests/data/photos/coffee.png"}
+class TestModerateImageToolIntegration(StandardToolSuite):
+    constructor = ModerateImageTool
+    example: ClassVar[dict[str, Any]] = {"image": "tests/data/photos/coffee.png"}

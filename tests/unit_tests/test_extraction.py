@@ -10,7 +10,6 @@ import pytest
 from langchain_anthropic.chat_models import convert_to_anthropic_tool
 from langchain_core.messages import ToolMessage
 from langchain_core.utils.function_calling import convert_to_openai_tool
-from langchain_tests.unit_tests import ToolsUnitTests
 from PIL import Image
 from pydantic import AnyUrl, BaseModel
 
@@ -21,8 +20,11 @@ from langchain_gravix_vision import (
     UnsupportedSchemaError,
     make_extraction_tool,
 )
+from tests.unit_tests import test_tools
 from tests.unit_tests.documents import pdfs
-from tests.unit_tests.wire import FAKE_KEY, Wire, completion
+from tests.unit_tests.wire import FAKE_KEY, Wire, completion, image_parts
+
+wire = test_tools.wire  # the same fixture
 
 
 class LineItem(BaseModel):
@@ -59,11 +61,6 @@ RECEIPT = {"shop": "Corner Shop", "total": 4.5, "date": "2025-07-09"}
 
 
 @pytest.fixture
-def wire() -> Wire:
-    return Wire()
-
-
-@pytest.fixture
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     Image.new("RGB", (64, 64), "white").save(tmp_path / "invoice.png")
@@ -80,15 +77,6 @@ def _call(tool: ExtractFieldsTool, args: dict[str, Any]) -> ToolMessage:
 
 def _answer(payload: Any) -> dict[str, Any]:
     return completion(json.dumps(payload))
-
-
-def _images(body: dict[str, Any]) -> int:
-    return sum(
-        part.get("type") == "image_url"
-        for message in body["messages"]
-        if isinstance(message["content"], list)
-        for part in message["content"]
-    )
 
 
 def test_name_and_description_come_from_the_schema() -> None:
@@ -136,7 +124,7 @@ def test_a_pydantic_schema_gives_an_instance(wire: Wire, folder: Path) -> None:
     assert isinstance(message.artifact, Invoice)
     assert message.artifact.lines[0].description == "Tea"
     body = wire.last
-    assert _images(body) == 1
+    assert image_parts(body) == 1
     fmt = body["response_format"]
     assert fmt["type"] == "json_schema"
     assert set(fmt["json_schema"]["schema"]["properties"]) == {
@@ -239,13 +227,15 @@ def test_unenforceable_schemas_are_refused_at_construction(
     assert wire.bodies == []
 
 
-def test_text_layer_pages_are_sent_as_text_not_images(wire: Wire, folder: Path) -> None:
+def test_text_layer_pages_are_sent_as_text_notimage_parts(
+    wire: Wire, folder: Path
+) -> None:
     wire.queue(_answer(INVOICE))
     tool = ExtractFieldsTool(schema=Invoice, llm=wire.model())
     message = _call(tool, {"image": "report.pdf"})
     assert message.status == "success", message.content
     assert len(wire.bodies) == 1  # one document, one request
-    assert _images(wire.last) == 0
+    assert image_parts(wire.last) == 0
     sent = json.dumps(wire.last["messages"])
     assert pdfs.PAGE_TEXT.format(n=1) in sent
     assert pdfs.PAGE_TEXT.format(n=2) in sent
@@ -255,7 +245,7 @@ def test_force_ocr_sends_every_page_as_an_image(wire: Wire, folder: Path) -> Non
     wire.queue(_answer(INVOICE))
     tool = ExtractFieldsTool(schema=Invoice, llm=wire.model(), force_ocr=True)
     _call(tool, {"image": "report.pdf"})
-    assert _images(wire.last) == 2
+    assert image_parts(wire.last) == 2
 
 
 def test_target_page_gives_one_answer_per_page(wire: Wire, folder: Path) -> None:
@@ -269,7 +259,7 @@ def test_target_page_gives_one_answer_per_page(wire: Wire, folder: Path) -> None
         (1, "text_layer"),
         (2, "vision"),
     ]
-    assert [_images(b) for b in wire.bodies] == [0, 1]
+    assert [image_parts(b) for b in wire.bodies] == [0, 1]
     assert all(isinstance(p.data, Invoice) for p in result.pages)
     assert result.pages[1].sources == {"number": 2, "total": None, "lines": 2}
 
@@ -321,20 +311,6 @@ def test_bad_input_is_coded_and_path_free(wire: Wire, folder: Path) -> None:
     pages = _call(tool, {"image": "report.pdf", "pages": "9"})
     assert str(pages.content).startswith("invalid_pages:")
     assert wire.bodies == []
-
-
-class TestExtractFieldsToolUnit(ToolsUnitTests):
-    @property
-    def tool_constructor(self) -> type[ExtractFieldsTool]:
-        return ExtractFieldsTool
-
-    @property
-    def tool_constructor_params(self) -> dict:
-        return {"schema": Invoice}
-
-    @property
-    def tool_invoke_params_example(self) -> dict:
-        return {"image": "tests/data/text/receipt.png"}
 
 
 def test_several_extraction_tools_sit_in_one_toolkit() -> None:

@@ -10,9 +10,7 @@ import pytest
 from langchain_anthropic.chat_models import convert_to_anthropic_tool
 from langchain_core.messages import ToolMessage
 from langchain_core.utils.function_calling import convert_to_openai_tool
-from langchain_tests.unit_tests import ToolsUnitTests
 from openai.types import Moderation
-from PIL import Image
 
 from langchain_gravix_vision import (
     GravixVisionToolkit,
@@ -21,7 +19,10 @@ from langchain_gravix_vision import (
     Policy,
     Taxonomy,
 )
+from tests.unit_tests import test_tools
 from tests.unit_tests.wire import FAKE_KEY, Wire, completion
+
+wire, image_file = test_tools.wire, test_tools.image_file  # the same fixtures
 
 OPENAI_NAMES = [
     "sexual",
@@ -31,18 +32,6 @@ OPENAI_NAMES = [
     "violence",
     "violence/graphic",
 ]
-
-
-@pytest.fixture
-def wire() -> Wire:
-    return Wire()
-
-
-@pytest.fixture
-def image_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.chdir(tmp_path)
-    Image.new("RGB", (64, 64), "red").save(tmp_path / "red.png")
-    return "red.png"
 
 
 def _scores(names: list[str], **given: float) -> dict[str, Any]:
@@ -211,17 +200,3 @@ def test_result_comes_back_from_a_dict() -> None:
     restored = ImageModeration.model_validate(json.loads(result.model_dump_json()))
     assert restored == result
     assert restored.to_content().startswith("Flagged")
-
-
-class TestModerateImageToolUnit(ToolsUnitTests):
-    @property
-    def tool_constructor(self) -> type[ModerateImageTool]:
-        return ModerateImageTool
-
-    @property
-    def tool_constructor_params(self) -> dict:
-        return {}
-
-    @property
-    def tool_invoke_params_example(self) -> dict:
-        return {"image": "tests/data/photos/chelsea.png"}

@@ -31,7 +31,7 @@ from langchain_gravix_vision.middleware import (
 )
 from tests.scripted_answers import moderation
 from tests.unit_tests.documents import pdfs
-from tests.unit_tests.wire import FAKE_KEY, Wire, completion
+from tests.unit_tests.wire import FAKE_KEY, Wire, completion, image_parts
 
 NAMES = Taxonomy.openai().names()
 
@@ -52,15 +52,6 @@ IMAGE = {"type": "image", "base64": _png(), "mime_type": "image/png"}
 
 def _scores(**given: float) -> dict[str, Any]:
     return completion(json.dumps(moderation(NAMES, **given)))
-
-
-def _images(body: dict[str, Any]) -> int:
-    return sum(
-        part.get("type") == "image_url"
-        for message in body["messages"]
-        if isinstance(message["content"], list)
-        for part in message["content"]
-    )
 
 
 @pytest.fixture
@@ -107,7 +98,7 @@ def test_replace_swaps_the_image_for_a_short_text(
     agent = _agent(agent_wire, moderator, exit_behavior="replace")
     agent.invoke(_question(IMAGE))
     (body,) = agent_wire.bodies
-    assert _images(body) == 0
+    assert image_parts(body) == 0
     sent = json.dumps(body["messages"])
     assert "image removed by moderation" in sent
     assert "sexual" in sent
@@ -120,7 +111,7 @@ def test_a_clean_image_reaches_the_model_once_screened(
     _agent(agent_wire, moderator).invoke(_question(IMAGE))
     assert len(moderator.bodies) == 1
     (body,) = agent_wire.bodies
-    assert _images(body) == 1
+    assert image_parts(body) == 1
 
 
 def test_error_raises_a_typed_error(agent_wire: Wire, moderator: Wire) -> None:
@@ -145,7 +136,7 @@ def test_a_failed_moderation_fails_closed(agent_wire: Wire, moderator: Wire) -> 
         _question(IMAGE)
     )
     (body,) = agent_wire.bodies
-    assert _images(body) == 0
+    assert image_parts(body) == 0
     sent = json.dumps(body["messages"])
     assert "moderation_unavailable" in sent
     assert "model_error:" in sent  # the tool's coded reason, for the agent
@@ -169,7 +160,7 @@ def test_fail_open_lets_the_image_through(agent_wire: Wire, moderator: Wire) -> 
     _failing(moderator)
     _agent(agent_wire, moderator, fail_closed=False).invoke(_question(IMAGE))
     (body,) = agent_wire.bodies
-    assert _images(body) == 1
+    assert image_parts(body) == 1
 
 
 def test_thresholds_and_custom_policies_change_the_verdict(
@@ -205,7 +196,7 @@ def test_images_in_tool_results_are_screened_before_the_next_call(
     agent = _agent(agent_wire, moderator, [fetch_photo], exit_behavior="replace")
     state = agent.invoke({"messages": [HumanMessage("Show me the photo of the day.")]})
     assert len(agent_wire.bodies) == 2
-    assert _images(agent_wire.bodies[1]) == 0
+    assert image_parts(agent_wire.bodies[1]) == 0
     result = next(m for m in state["messages"] if isinstance(m, ToolMessage))
     assert "image removed by moderation" in json.dumps(result.content)
 
