@@ -95,7 +95,7 @@ class ModerateImageTool(VisionTool[ModerateImageArgs, ImageModeration]):
         return value
 
     def model_post_init(self, context: Any, /) -> None:
-        """Refuse thresholds for categories the taxonomy does not hold."""
+        """Refuse unknown thresholds; name the categories in the description."""
         super().model_post_init(context)
         unknown = sorted(set(self.thresholds) - set(self.taxonomy.names()))
         if unknown:
@@ -104,6 +104,9 @@ class ModerateImageTool(VisionTool[ModerateImageArgs, ImageModeration]):
                 f"taxonomy: {', '.join(unknown)}"
             )
             raise ValueError(msg)
+        if self.description == type(self).model_fields["description"].default:
+            # the calling LLM learns the names it may pass as ``categories``
+            self.description += f" Categories: {', '.join(self.taxonomy.names())}."
 
     @property
     def asked_schema(self) -> type[BaseModel]:

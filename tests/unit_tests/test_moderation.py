@@ -200,3 +200,12 @@ def test_result_comes_back_from_a_dict() -> None:
     restored = ImageModeration.model_validate(json.loads(result.model_dump_json()))
     assert restored == result
     assert restored.to_content().startswith("Flagged")
+
+
+def test_the_description_names_the_categories_the_llm_may_pass() -> None:
+    default = ModerateImageTool(llm=None)
+    assert all(name in default.description for name in OPENAI_NAMES)
+    mlcommons = ModerateImageTool(llm=None, taxonomy=Taxonomy.mlcommons())
+    assert "S13" in mlcommons.description
+    own = ModerateImageTool(llm=None, description="Check uploads.")
+    assert own.description == "Check uploads."
