@@ -36,6 +36,7 @@ def scripted_replies(notebook: str) -> list[Any]:
         description,
         json_reply,
         markdown_table,
+        moderation,
         photo_located,
         text,
     )
@@ -123,6 +124,33 @@ def scripted_replies(notebook: str) -> list[Any]:
                 content="The total is 1,250.00 EUR (scan.pdf, p1), due within"
                 " 30 days (scan.pdf, p1; report.pdf, p1)."
             ),
+        ]
+    if notebook == "08_extract_invoices":  # the scan, the typed PDF, moderation
+        scan = {
+            "number": "INVOICE 2024-117",
+            "customer": "Northwind Traders",
+            "lines": [
+                {"description": "Consulting, 10 days", "amount": 1000.0},
+                {"description": "Travel", "amount": 250.0},
+            ],
+            "total": 1250.0,
+            "currency": "EUR",
+            "due_days": 30,
+        }
+        typed = {
+            "number": "INVOICE 2024-118",
+            "customer": "Contoso Ltd",
+            "lines": [{"description": "Translation, 12 pages", "amount": 480.0}],
+            "total": 480.0,
+            "currency": "EUR",
+            "due_days": 14,
+        }
+        sources = dict.fromkeys(typed, 1)
+        names = ["sexual", "self-harm", "self-harm/intent", "self-harm/instructions"]
+        return [
+            json_reply(scan),
+            json_reply({"data": typed, "sources": sources}),
+            json_reply(moderation([*names, "violence", "violence/graphic"])),
         ]
     return []
 

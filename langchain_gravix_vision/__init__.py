@@ -7,7 +7,7 @@ Example:
     True
 """
 
-from langchain_gravix_vision import errors
+from langchain_gravix_vision import errors, tools
 from langchain_gravix_vision._version import __version__
 from langchain_gravix_vision.annotate import annotate
 from langchain_gravix_vision.chat_models import ChatGravixVision
@@ -19,39 +19,19 @@ from langchain_gravix_vision.errors import *  # noqa: F403 (the exception classe
 from langchain_gravix_vision.images import ImagePolicy, PreparedImage
 from langchain_gravix_vision.inputs import load_image
 from langchain_gravix_vision.profiles import ImageResolution, get_model_profile
-from langchain_gravix_vision.tools import (
-    ChartData,
-    DescribeImageTool,
-    Detection,
-    Detections,
-    ExtractedText,
-    ExtractTextTool,
-    GravixVisionToolkit,
-    ImageDescription,
-    LocateObjectsTool,
-    ReadChartTool,
-)
+from langchain_gravix_vision.tools import *  # noqa: F403 (the tools and their results)
 
 __all__ = [
-    "ChartData",
     "ChatGravixVision",
-    "DescribeImageTool",
-    "Detection",
-    "Detections",
-    "ExtractTextTool",
-    "ExtractedText",
     "GravixVisionLoader",
     "GravixVisionParser",
-    "GravixVisionToolkit",
-    "ImageDescription",
     "ImagePolicy",
     "ImageResolution",
-    "LocateObjectsTool",
     "PreparedImage",
-    "ReadChartTool",
     "__version__",
     "annotate",
     "get_model_profile",
     "load_image",
 ]
+__all__ += tools.__all__  # the tools and their results, listed once in tools/
 __all__ += errors.__all__  # the exception classes, listed once in errors.py

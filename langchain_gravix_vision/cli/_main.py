@@ -32,7 +32,9 @@ from typing import IO, Any
 from langchain_core.callbacks import UsageMetadataCallbackHandler
 from langchain_core.messages import ToolMessage
 from langchain_core.runnables import RunnableConfig
+from pydantic import BaseModel
 
+from langchain_gravix_vision import _tool_options
 from langchain_gravix_vision._options import build_llm
 from langchain_gravix_vision._text import printable
 from langchain_gravix_vision.annotate import annotate
@@ -107,7 +109,7 @@ def task_args(args: argparse.Namespace) -> dict[str, Any]:
     if args.command == "locate":
         task["query"] = args.query
         task["max_objects"] = args.max_objects
-    return task
+    return {**task, **_tool_options.task_options(args)}
 
 
 def save_annotated(source: str, record: Record, folder: str) -> str | None:
@@ -134,6 +136,7 @@ def run_args(args: argparse.Namespace, task: dict[str, Any]) -> dict[str, Any]:
         {'question': '?', 'detail': 'low'}
     """
     detail = getattr(args, "detail", None)
+    task = {**task, **_tool_options.record_options(args)}
     return {**task, "detail": detail} if detail else task
 
 
@@ -166,7 +169,9 @@ async def run_one(
         source=source,
         status="ok",
         content=content,
-        result=artifact.model_dump(mode="json") if artifact is not None else None,
+        result=artifact.model_dump(mode="json")
+        if isinstance(artifact, BaseModel)
+        else artifact,
     )
 
 
@@ -199,6 +204,7 @@ async def run(
         llm=build_llm(args),
         image_policy=ImagePolicy(allow_any_path=True),  # the user named the files
         detail=getattr(args, "detail", None),
+        **_tool_options.tool_options(args),
     )
     task = task_args(args)
     sources = list(getattr(args, "sources", None) or expand_inputs(args.inputs))

@@ -77,17 +77,15 @@ def image_sha256(source: str) -> str:
     return digest.hexdigest()
 
 
+def _key(record: dict[str, Any], what: str) -> str:
+    """The job (command, arguments, model) and ``what`` of a record, as one key."""
+    parts = [record.get(name) for name in ("command", what, "args", "model")]
+    return json.dumps(parts, sort_keys=True)
+
+
 def record_key(record: dict[str, Any]) -> str:
     """The resume key: command, image content, arguments and model."""
-    return json.dumps(
-        [
-            record.get("command"),
-            record.get("image_sha256"),
-            record.get("args"),
-            record.get("model"),
-        ],
-        sort_keys=True,
-    )
+    return _key(record, "image_sha256")
 
 
 def input_key(record: dict[str, Any]) -> str:
@@ -97,15 +95,7 @@ def input_key(record: dict[str, Any]) -> str:
     behind it is the same input (its record is replaced), another name for
     the same bytes is another input (its record is copied, ``reused``).
     """
-    return json.dumps(
-        [
-            record.get("command"),
-            record.get("source"),
-            record.get("args"),
-            record.get("model"),
-        ],
-        sort_keys=True,
-    )
+    return _key(record, "source")
 
 
 class NotJsonl(ValueError):

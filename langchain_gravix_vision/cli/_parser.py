@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from langchain_gravix_vision import _tool_options
 from langchain_gravix_vision._options import concurrency_arg, rate_limit_arg
 from langchain_gravix_vision._version import __version__
 from langchain_gravix_vision.chat_models import (
@@ -21,8 +22,10 @@ from langchain_gravix_vision.mcp import server as mcp_server
 from langchain_gravix_vision.profiles import DEFAULT_MODEL
 from langchain_gravix_vision.tools import (
     DescribeImageTool,
+    ExtractFieldsTool,
     ExtractTextTool,
     LocateObjectsTool,
+    ModerateImageTool,
     ReadChartTool,
     VisionTool,
 )
@@ -32,6 +35,8 @@ COMMANDS: dict[str, tuple[type[VisionTool], str]] = {
     "chart": (ReadChartTool, "Extract the data behind charts."),
     "text": (ExtractTextTool, "Transcribe the text in images (OCR)."),
     "locate": (LocateObjectsTool, "Find objects: boxes in each image's own pixels."),
+    "moderate": (ModerateImageTool, "Check images against content policies."),
+    "extract": (ExtractFieldsTool, "Extract fields into a JSON schema (--schema)."),
 }
 EXAMPLES = {
     "describe": (
@@ -57,6 +62,7 @@ EXAMPLES = {
         "  gravix-vision locate desk.jpg --query cup\n"
         "  gravix-vision locate photos/ --query 'every person' --annotate boxes/"
     ),
+    **_tool_options.EXAMPLES,
 }
 
 
@@ -181,6 +187,7 @@ COMMAND_OPTIONS: dict[str, list[Option]] = {
             help="also save each local image with its boxes drawn, as DIR/*.png",
         ),
     ],
+    **_tool_options.OPTIONS,  # moderate, extract
 }
 """Each tool subcommand's own options, after the common ones."""
 

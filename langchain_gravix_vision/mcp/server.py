@@ -36,6 +36,7 @@ from pydantic import BaseModel
 
 from langchain_gravix_vision._options import build_llm, concurrency_arg, rate_limit_arg
 from langchain_gravix_vision._text import redact
+from langchain_gravix_vision._tool_options import load_schema
 from langchain_gravix_vision._version import __version__
 from langchain_gravix_vision.chat_models import API_KEY_ENV
 from langchain_gravix_vision.images import ImagePolicy
@@ -46,7 +47,7 @@ from langchain_gravix_vision.mcp._transports import (
     serve_stdio,
 )
 from langchain_gravix_vision.profiles import DEFAULT_MODEL
-from langchain_gravix_vision.tools import GravixVisionToolkit
+from langchain_gravix_vision.tools import ExtractFieldsTool, GravixVisionToolkit
 
 if TYPE_CHECKING:
     from mcp import types
@@ -105,6 +106,17 @@ def add_parser(
         default=100.0,
         help="max requests per minute (default 100, the serverless limit)",
     )
+    sub.add_argument(
+        "--moderation", action="store_true", help="also serve moderate_image"
+    )
+    sub.add_argument(
+        "--schema",
+        action="append",
+        default=None,
+        type=load_schema,
+        metavar="FILE",
+        help="also serve an extraction tool for this JSON schema (repeatable)",
+    )
     sub.add_argument("--http", action="store_true", help="Streamable HTTP, not stdio")
     sub.add_argument("--host", default="127.0.0.1", help="HTTP bind address")
     sub.add_argument("--port", type=int, default=DEFAULT_PORT, help="HTTP port")
@@ -131,6 +143,8 @@ def input_schema(tool: BaseTool) -> dict[str, Any]:
 
 def output_schema(tool: BaseTool) -> dict[str, Any] | None:
     """The JSON schema of a tool's artifact (``None`` if it has no result model)."""
+    if isinstance(tool, ExtractFieldsTool):  # the user's schema
+        return tool.output_json_schema()
     result = getattr(type(tool), "result_schema", None)  # VisionTool subclasses
     if isinstance(result, type) and issubclass(result, BaseModel):
         return result.model_json_schema(mode="serialization")
@@ -253,10 +267,12 @@ class VisionMCPServer:
         if not isinstance(message, ToolMessage) or message.status == "error":
             return self.error(text or "internal_error: the tool gave no result")
         artifact = message.artifact
-        if not isinstance(artifact, BaseModel):
+        if isinstance(artifact, BaseModel):
+            artifact = artifact.model_dump(mode="json")
+        if not isinstance(artifact, dict):  # an extraction's dict is already JSON
             return self.error("internal_error: the tool gave no structured result")
         content = [types.TextContent(type="text", text=self.clean(text))]
-        return content, artifact.model_dump(mode="json")
+        return content, artifact
 
     def clean(self, text: str) -> str:
         """Remove the API key (and key-shaped strings) from outgoing text."""
@@ -326,7 +342,12 @@ def main(args: argparse.Namespace) -> int:
         return _fail(f"--root must be an existing directory: {', '.join(missing)}")
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     policy = ImagePolicy(allowed_roots=tuple(roots) if roots else None)
-    tools = GravixVisionToolkit(llm=build_llm(args), image_policy=policy).get_tools()
+    tools = GravixVisionToolkit(
+        llm=build_llm(args),
+        image_policy=policy,
+        moderation=args.moderation,
+        extraction_schemas=args.schema or [],
+    ).get_tools()
     vision = VisionMCPServer(
         tools, policy, concurrency=args.concurrency, secrets=[key, token or ""]
     )

@@ -1,29 +1,49 @@
-"""Agent tools: describe_image, read_chart, extract_text, locate_objects, toolkit."""
+"""Agent tools: the five vision tools, their base and the toolkit."""
 
 from langchain_gravix_vision.tools.base import VisionTool
 from langchain_gravix_vision.tools.chart import ReadChartTool
 from langchain_gravix_vision.tools.describe import DescribeImageTool
+from langchain_gravix_vision.tools.extract import (
+    ExtractFieldsTool,
+    UnsupportedSchemaError,
+    make_extraction_tool,
+)
 from langchain_gravix_vision.tools.locate import LocateObjectsTool
+from langchain_gravix_vision.tools.moderate import ModerateImageTool
 from langchain_gravix_vision.tools.schemas import (
     ChartData,
+    CitedExtraction,
     Detection,
     Detections,
     ExtractedText,
     ImageDescription,
+    ImageModeration,
+    PageExtractions,
+    Policy,
+    Taxonomy,
 )
 from langchain_gravix_vision.tools.text import ExtractTextTool
 from langchain_gravix_vision.tools.toolkit import GravixVisionToolkit
 
 __all__ = [
     "ChartData",
+    "CitedExtraction",
     "DescribeImageTool",
     "Detection",
     "Detections",
+    "ExtractFieldsTool",
     "ExtractTextTool",
     "ExtractedText",
     "GravixVisionToolkit",
     "ImageDescription",
+    "ImageModeration",
     "LocateObjectsTool",
+    "ModerateImageTool",
+    "PageExtractions",
+    "Policy",
     "ReadChartTool",
+    "Taxonomy",
+    "UnsupportedSchemaError",
     "VisionTool",
+    "make_extraction_tool",
 ]

@@ -8,6 +8,7 @@ without a finish reason) or a repair request (the answer did not validate).
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -86,6 +87,26 @@ def next_step(
     return Attempt(first.budget, repair, "repair")
 
 
+def ask(
+    first: Attempt, call: Callable[[Attempt], dict[str, Any]]
+) -> BaseModel | Attempt:
+    """The answer to ``first`` (``call`` makes one model call), one retry at most."""
+    step = next_step(first, call(first), first)
+    if isinstance(step, Attempt):
+        step = next_step(step, call(step), first)
+    return step
+
+
+async def aask(
+    first: Attempt, call: Callable[[Attempt], Awaitable[dict[str, Any]]]
+) -> BaseModel | Attempt:
+    """Async :func:`ask`."""
+    step = next_step(first, await call(first), first)
+    if isinstance(step, Attempt):
+        step = next_step(step, await call(step), first)
+    return step
+
+
 def as_output(exc: Exception) -> dict[str, Any]:
     """Sort an exception from the model call: retryable output, or raised."""
     if isinstance(exc, _OUTPUT_ERRORS):
@@ -101,4 +122,4 @@ def as_output(exc: Exception) -> dict[str, Any]:
     raise ModelResponseError(msg) from exc
 
 
-__all__ = ["Attempt", "as_output", "next_step"]
+__all__ = ["Attempt", "aask", "as_output", "ask", "next_step"]

@@ -12,6 +12,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from functools import partial
 from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
 
 from langchain_core.callbacks import (
@@ -63,13 +64,14 @@ from langchain_gravix_vision.profiles import (
     model_name,
 )
 from langchain_gravix_vision.tools._answers import ask_for, read
-from langchain_gravix_vision.tools._retry import Attempt, as_output, next_step
+from langchain_gravix_vision.tools._retry import Attempt, aask, as_output, ask
 from langchain_gravix_vision.tools.schemas import ImageArgs, VisionResult
 
 logger = logging.getLogger(__name__)
 
 ArgsT = TypeVar("ArgsT", bound=ImageArgs)
 ResultT = TypeVar("ResultT", bound=VisionResult)
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 def _validation_message(error: ValidationError | ValidationErrorV1) -> str:
@@ -229,10 +231,13 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
     ) -> ResultT:
         if isinstance(step, Attempt):  # next_step raises first; kept for the type
             raise ModelOutputError("The vision model's output was unusable.")
-        result = self.finish_image(step, args, image)
+        return self._redacted(self.finish_image(step, args, image))
+
+    def _redacted(self, result: ModelT) -> ModelT:
+        """``result`` with any secret the model echoed removed (never passed on)."""
         dumped = result.model_dump_json()
         secrets = [s for s in self._secrets() if s in dumped]
-        if secrets:  # the model echoed the key: never pass it on
+        if secrets:
             result = result.model_validate_json(redact(dumped, secrets, shapes=False))
         return result
 
@@ -255,20 +260,14 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
         self, image: PreparedImage, args: ArgsT, config: RunnableConfig
     ) -> ResultT:
         """Ask the model about one prepared image (one retry at most)."""
-        first = self._first(image, args)
-        step = next_step(first, self._call(first, config), first)
-        if isinstance(step, Attempt):
-            step = next_step(step, self._call(step, config), first)
+        step = ask(self._first(image, args), partial(self._call, config=config))
         return self._result(step, args, image)
 
     async def _aanswer(
         self, image: PreparedImage, args: ArgsT, config: RunnableConfig
     ) -> ResultT:
         """Async :meth:`_answer`."""
-        first = self._first(image, args)
-        step = next_step(first, await self._acall(first, config), first)
-        if isinstance(step, Attempt):
-            step = next_step(step, await self._acall(step, config), first)
+        step = await aask(self._first(image, args), partial(self._acall, config=config))
         return self._result(step, args, image)
 
     def _flow(self, args: ArgsT, config: RunnableConfig) -> tuple[str, ResultT]:

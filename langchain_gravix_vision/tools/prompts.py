@@ -104,3 +104,43 @@ def locate_prompt(args: LocateObjectsArgs) -> str:
         "Output their bbox coordinates and labels in JSON format, at most "
         f"{args.max_objects} objects."
     )
+
+
+MODERATE_SYSTEM = (
+    "You are a content moderator for images. For each policy category given, "
+    "score how clearly the image shows content of that category, from 0.0 (not "
+    "at all) to 1.0 (unmistakably), judging only what is visible. Depictions "
+    "in news, art or education still count; say so in the rationale. "
+    + UNTRUSTED_TEXT_RULE
+)
+
+
+def moderate_prompt(policies: list[tuple[str, str]]) -> str:
+    """User prompt for ``moderate_image``: each category with its description."""
+    listed = "\n".join(f"- {name}: {description}" for name, description in policies)
+    return (
+        "Check this image against these content policy categories:\n"
+        f"{listed}\n"
+        "Give a score for every category and a one-sentence rationale."
+    )
+
+
+EXTRACT_SYSTEM = (
+    "You extract structured data from documents into a given JSON schema. Copy "
+    "values exactly as written (numbers as numbers, dates as YYYY-MM-DD); use "
+    "null for a field that is not in the document, never a guess. "
+    + UNTRUSTED_TEXT_RULE
+)
+
+
+def extract_prompt(title: str, *, cite: bool, pages: int) -> str:
+    """User prompt for an extraction tool (``pages``: how many pages are sent)."""
+    prompt = f"Extract the {title} from this document into the JSON schema."
+    if pages > 1:
+        prompt += " The document's pages follow, each introduced by its number."
+    if cite:
+        prompt += (
+            " Put the values in 'data'; in 'sources' give, for each field, the"
+            " page number it was read from (null if not found)."
+        )
+    return prompt

@@ -1,4 +1,4 @@
-"""GravixVisionToolkit: the four vision tools sharing one model and one policy."""
+"""GravixVisionToolkit: the vision tools sharing one model and one policy."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from pydantic import ConfigDict, Field
 from langchain_gravix_vision.images import ImagePolicy
 from langchain_gravix_vision.tools.chart import ReadChartTool
 from langchain_gravix_vision.tools.describe import DescribeImageTool
+from langchain_gravix_vision.tools.extract import ExtractFieldsTool, Schema
 from langchain_gravix_vision.tools.locate import LocateObjectsTool
+from langchain_gravix_vision.tools.moderate import ModerateImageTool
 from langchain_gravix_vision.tools.text import ExtractTextTool
 
 
 class GravixVisionToolkit(BaseToolkit):
-    """``describe_image``, ``read_chart``, ``extract_text`` and ``locate_objects``.
+    """The vision tools: describe, chart, text, locate and moderate, alike.
 
     Example:
         .. code-block:: python
@@ -23,24 +25,36 @@ class GravixVisionToolkit(BaseToolkit):
 
             toolkit = GravixVisionToolkit(llm=ChatGravixVision(model="qwen2.5vl:7b"))
             tools = toolkit.get_tools()
+
+    ``moderation=True`` adds ``moderate_image``; ``extraction_schemas=[Invoice]``
+    one extraction tool per schema (``extract_invoice``).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     llm: BaseChatModel | None = None
-    """Vision model for all four tools (default: from the environment)."""
+    """Vision model for all the tools (default: from the environment)."""
 
     image_policy: ImagePolicy = Field(default_factory=ImagePolicy)
-    """Image policy for all four tools."""
+    """Image policy for all the tools."""
+
+    moderation: bool = False
+    """Add ``moderate_image`` (OpenAI's image categories; default off)."""
+
+    extraction_schemas: list[Schema] = Field(default_factory=list)
+    """Add one extraction tool per schema (a pydantic model or a JSON schema)."""
 
     def get_tools(self) -> list[BaseTool]:
-        """Return the four tools, configured alike."""
-        return [
-            tool_class(llm=self.llm, image_policy=self.image_policy)
-            for tool_class in (
-                DescribeImageTool,
-                ReadChartTool,
-                ExtractTextTool,
-                LocateObjectsTool,
-            )
+        """Return the tools, configured alike."""
+        classes: list[type[BaseTool]] = [
+            DescribeImageTool,
+            ReadChartTool,
+            ExtractTextTool,
+            LocateObjectsTool,
         ]
+        if self.moderation:
+            classes.append(ModerateImageTool)
+        shared = {"llm": self.llm, "image_policy": self.image_policy}
+        tools = [tool_class(**shared) for tool_class in classes]
+        tools += [ExtractFieldsTool(s, **shared) for s in self.extraction_schemas]
+        return tools

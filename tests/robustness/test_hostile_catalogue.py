@@ -655,6 +655,11 @@ def _assert_safe_success(server: StandInServer, before: int) -> None:
 def test_tool(case: Case, env: Env, server: StandInServer) -> None:
     tool_class = TOOLS[CASES.index(case) % len(TOOLS)]
     tool = tool_class(llm=vision_model(server), image_policy=case.image_policy(env))
+    check_tool(tool, case, env, server)
+
+
+def check_tool(tool: Any, case: Case, env: Env, server: StandInServer) -> None:
+    """Call ``tool`` with the case's input, as an agent does; check the outcome."""
     before = len(server.requests)
     started = time.monotonic()
     message = call_tool(tool, {case.arg: case.resolve(env)})

@@ -40,6 +40,7 @@ _PUBLIC = {
     "langchain_gravix_vision.documents",
     "langchain_gravix_vision.document_loaders",
     "langchain_gravix_vision.chat_models",
+    "langchain_gravix_vision.middleware",
 }
 _IMPORT = re.compile(
     r"^\s*(?:from\s+(langchain_gravix_vision[\w.]*)\s+import"

@@ -103,3 +103,13 @@ class Wire:
     @property
     def last(self) -> dict[str, Any]:
         return self.bodies[-1]
+
+
+def image_parts(body: dict[str, Any]) -> int:
+    """How many ``image_url`` parts a request body's messages carry."""
+    return sum(
+        part.get("type") == "image_url"
+        for message in body["messages"]
+        if isinstance(message["content"], list)
+        for part in message["content"]
+    )

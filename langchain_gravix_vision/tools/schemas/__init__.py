@@ -18,9 +18,23 @@ Example:
     'photos/cat.jpg'
 """
 
-from langchain_gravix_vision.tools.schemas import args, detections, results
+from langchain_gravix_vision.tools.schemas import (
+    args,
+    detections,
+    extraction,
+    moderation,
+    results,
+)
 from langchain_gravix_vision.tools.schemas.args import *  # noqa: F403
 from langchain_gravix_vision.tools.schemas.detections import *  # noqa: F403
+from langchain_gravix_vision.tools.schemas.extraction import *  # noqa: F403
+from langchain_gravix_vision.tools.schemas.moderation import *  # noqa: F403
 from langchain_gravix_vision.tools.schemas.results import *  # noqa: F403
 
-__all__ = args.__all__ + results.__all__ + detections.__all__
+__all__ = (
+    args.__all__
+    + results.__all__
+    + detections.__all__
+    + moderation.__all__
+    + extraction.__all__
+)
