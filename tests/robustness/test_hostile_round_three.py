@@ -1,22 +1,32 @@
 """Hostile inputs, round three: PDF bombs, the path jail, frame counting (issue 24).
 
 Each case ends in a typed error or a correct success. The costly ones run in a
-child process under resource limits (``_limits.run_bounded``: 5 s CPU, 900 MB
-address space is too blunt for Python, so peak RSS is measured and checked).
-Hostile files are built in code, small.
+child process (``_limits.run_bounded``) that reports the CPU seconds and the
+peak RSS it took, checked against the issue's bounds: 5 s CPU, 900 MB. Hostile
+files are built in code, small.
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import threading
+import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from langchain_gravix_vision import ImagePolicy
-from langchain_gravix_vision.errors import GravixVisionError, ImageSourceNotAllowed
+from langchain_gravix_vision.errors import (
+    GravixVisionError,
+    ImageSourceNotAllowed,
+    ImageTooLarge,
+)
 from langchain_gravix_vision.images import load_image
+from tests.robustness import _pdf_bombs
+from tests.robustness._limits import run_bounded
+from tests.robustness._support import assert_no_leak
 from tests.unit_tests.images._imaging import png_bytes
 
 pytestmark = [pytest.mark.timeout(120)]
@@ -114,3 +124,163 @@ def test_the_walk_itself_refuses_escapes_the_real_path_check_did_not_see(
     for relative in ("swapped/secret.png", "rel.png", "../outside/secret.png"):
         with pytest.raises(_jail.EscapesRoot):
             _jail.open_beneath(str(root.resolve()), relative)
+
+
+# --------------------------------------------------------------------------
+# 2. PDF bombs, each in a child process: typed end (or success) within bounds
+
+_CHILD_SETUP = """
+import os, tempfile
+from tests.robustness import _pdf_bombs as bombs
+from tests.unit_tests.documents import pdfs
+from langchain_gravix_vision import ChatGravixVision, ExtractTextTool, ImagePolicy
+from langchain_gravix_vision.images import load_image
+
+class ToolFailed(Exception):
+    code = "tool_error"
+
+def through_tool(data, **args):
+    root = tempfile.mkdtemp()
+    with open(os.path.join(root, "doc.pdf"), "wb") as file:
+        file.write(data)
+    llm = ChatGravixVision(  # never reached: every case ends before the model
+        model="qwen2.5vl:7b", base_url="http://127.0.0.1:9/v1",
+        api_key="sk-never-sent-0000",
+        max_retries=0,
+    )
+    tool = ExtractTextTool(llm=llm, image_policy=ImagePolicy(allowed_roots=root))
+    call = {"args": {"image_path": os.path.join(root, "doc.pdf"), **args},
+            "id": "c1", "name": tool.name, "type": "tool_call"}
+    message = tool.invoke(call)
+    raise ToolFailed(f"{message.status} {message.content}")
+"""
+
+
+@dataclass(frozen=True)
+class PdfCase:
+    id: str
+    call: str  # Python run in the child; it ends in an exception or returns
+    expect: str | None  # the error type's name, None: a success
+    match: str = ""
+
+
+PDF_CASES = [
+    PdfCase(
+        "pdf-page-size-bomb",
+        "load_image(bombs.page_size_bomb())",
+        "ImageTooLarge",
+        "sides are too unequal",
+    ),
+    PdfCase(
+        "pdf-page-size-bomb-wide",
+        "load_image(bombs.page_size_bomb(5e7, 1))",
+        "ImageTooLarge",
+        "sides are too unequal",
+    ),
+    PdfCase(
+        "pdf-text-layer-bomb-50mb",
+        "through_tool(bombs.text_layer_bomb(50))",
+        "ToolFailed",
+        "error image_too_large: doc.pdf has a page whose content inflates past 8 MiB",
+    ),
+    PdfCase(
+        "pdf-text-layer-bomb-50mb-rendered",
+        "load_image(bombs.text_layer_bomb(50))",
+        "ImageTooLarge",
+        "inflates past 8 MiB",
+    ),
+    PdfCase(
+        "pdf-text-layer-5mb",
+        "through_tool(bombs.text_layer_bomb(5))",
+        "ToolFailed",
+        "error image_too_large: a page of doc.pdf shows more than 1 MiB of text",
+    ),
+    PdfCase(
+        "pdf-text-layer-900k-characters",
+        "through_tool(bombs.text_layer_bomb(0.99))",
+        "ToolFailed",
+        "characters of text; the limit is 200,000 a page",
+    ),
+    PdfCase(
+        "pdf-page-tree-claims-a-million-pages",
+        "load_image(bombs.page_tree_claiming(10**6))",
+        "ImageTooLarge",
+        "1,000,000 pages",
+    ),
+    PdfCase(
+        "pdf-million-kids-in-the-page-tree",
+        "load_image(pdfs.page_count_bomb(10**6))",
+        "ImageTooLarge",
+        "max_document_pages",
+    ),
+    PdfCase(
+        "pdf-image-xobject-20000-squared-in-1kb",
+        "load_image(bombs.image_xobject_bomb())",
+        None,
+    ),
+    PdfCase("pdf-deeply-nested-arrays", "load_image(bombs.deeply_nested())", None),
+    PdfCase(
+        "pdf-pages-cycle",
+        "load_image(bombs.pages_cycle())",
+        "InvalidDocumentError",
+        "could not be read",
+    ),
+    PdfCase("pdf-object-stream-loop", "load_image(bombs.object_stream_loop())", None),
+    PdfCase(
+        "pdf-pages-1-to-999999999",
+        "through_tool(pdfs.text_pdf(3), pages='1-999999999')",
+        "ToolFailed",
+        "beyond the document's 3 pages",
+    ),
+    PdfCase(
+        "pdf-pages-repeated-100000-times",
+        "through_tool(pdfs.text_pdf(3), pages=','.join(['1'] * 10**5))",
+        "ToolFailed",
+        "error invalid_arguments",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", PDF_CASES, ids=lambda case: case.id)
+def test_pdf_bombs_end_typed_within_the_bounds(case: PdfCase) -> None:
+    outcome = run_bounded(case.call, _CHILD_SETUP)
+    assert outcome.within_bounds(), outcome
+    if case.expect is None:
+        assert outcome.ok, outcome
+        return
+    assert outcome.type == case.expect, outcome
+    assert case.match in outcome.message, outcome
+    assert_no_leak([outcome.message])
+
+
+def test_text_read_is_capped_per_document() -> None:
+    """Pages that each pass the per-page cap stop at the document's cap."""
+    from langchain_gravix_vision.documents.pdf import PdfFile
+
+    with PdfFile(_pdf_bombs.text_pages(8, 200), "doc.pdf", ImagePolicy()) as pdf:
+        for page in range(1, 6):  # 181,800 characters each: under the page cap
+            assert pdf.text(page)
+        with pytest.raises(ImageTooLarge, match="exceed 1,000,000 characters"):
+            pdf.text(6)
+
+
+def test_content_is_measured_through_every_filter_and_contents_arrays() -> None:
+    from langchain_gravix_vision.documents._streams import measure
+
+    text = b"BT (" + b"C" * 60 + b") Tj ET\n"
+    body = text * 20_000  # 1.3 MB
+    for packed, filters in [
+        (zlib.compress(body), "/FlateDecode"),
+        (base64.a85encode(zlib.compress(body)) + b"~>", "[/A85 /Fl]"),
+        (zlib.compress(body).hex().encode() + b">", "[/AHx /Fl]"),
+        (bytes([257 - 128, ord("C")]) * (len(body) // 128), "/RunLengthDecode"),
+    ]:
+        pdf = (
+            f"4 0 obj\n<< /Length {len(packed)} /Filter {filters} >>\nstream\n".encode()
+            + packed
+            + b"\nendstream\nendobj\n"
+        )
+        assert measure(pdf).largest >= len(body) - 128, filters
+    one = b"5 0 obj\n<< /Length 70 >>\nstream\n" + text + b"\nendstream\nendobj\n"
+    repeated = one + b"3 0 obj << /Contents [" + b"5 0 R " * 1000 + b"] >> endobj"
+    assert measure(repeated).largest_text > 1000 * len(text)
