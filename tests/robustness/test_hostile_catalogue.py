@@ -51,6 +51,7 @@ from tests.robustness._support import (
     assert_no_leak,
     call_tool,
     data_url,
+    gif_with_frames,
     gif_with_screen,
     injection_png,
     many_page_tiff,
@@ -61,6 +62,7 @@ from tests.robustness._support import (
     tiff_with_float_strip_offsets,
     tiled_tiff,
     vision_model,
+    webp_with_frames,
 )
 from tests.stand_in import Reply, StandInServer
 from tests.unit_tests.images._imaging import (
@@ -144,6 +146,8 @@ FILES: dict[str, Callable[[], bytes]] = {
     "tilebomb.tiff": lambda: tiled_tiff(16, 16, 4096),
     "tiled.tiff": lambda: tiled_tiff(100, 100, 256),
     "manypages.tiff": lambda: many_page_tiff(2_000),
+    "million.gif": lambda: gif_with_frames(10**6),  # 15 MB
+    "frames.webp": lambda: webp_with_frames(100_000),
     "line\nbreak.png": lambda: PNG,
 }
 
@@ -617,6 +621,9 @@ SAFE = [
     path_case("progressive-jpeg-normal-scans", "progressive.jpg", None),
     path_case("tiff-tiles-larger-than-a-small-image", "tiled.tiff", None),
     path_case("tiff-thousands-of-pages", "manypages.tiff", None),
+    # Frames counted up to a cap: counting 10^6 GIF frames one by one took 8.5 s.
+    Case("gif-million-frames", "image_path", "million.gif", None, budget_s=3.0),
+    Case("webp-100000-frames", "image_path", "frames.webp", None, budget_s=3.0),
     path_case("newline-in-a-file-name", "line\nbreak.png", None),
     path_case("ansi-escape-in-a-path", "\x1b[31mred.png", NotFound, "\\x1b[31m"),
 ]

@@ -12,6 +12,7 @@ import base64
 import os
 import threading
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,9 +25,15 @@ from langchain_gravix_vision.errors import (
     ImageTooLarge,
 )
 from langchain_gravix_vision.images import load_image
+from langchain_gravix_vision.images._frames import FRAME_COUNT_LIMIT, gif_frames
 from tests.robustness import _pdf_bombs
 from tests.robustness._limits import run_bounded
-from tests.robustness._support import assert_no_leak
+from tests.robustness._support import (
+    assert_no_leak,
+    gif_with_frames,
+    many_page_tiff,
+    webp_with_frames,
+)
 from tests.unit_tests.images._imaging import png_bytes
 
 pytestmark = [pytest.mark.timeout(120)]
@@ -135,6 +142,7 @@ from tests.robustness import _pdf_bombs as bombs
 from tests.unit_tests.documents import pdfs
 from langchain_gravix_vision import ChatGravixVision, ExtractTextTool, ImagePolicy
 from langchain_gravix_vision.images import load_image
+from langchain_gravix_vision.images._frames import FRAME_COUNT_LIMIT, gif_frames
 
 class ToolFailed(Exception):
     code = "tool_error"
@@ -284,3 +292,47 @@ def test_content_is_measured_through_every_filter_and_contents_arrays() -> None:
     one = b"5 0 obj\n<< /Length 70 >>\nstream\n" + text + b"\nendstream\nendobj\n"
     repeated = one + b"3 0 obj << /Contents [" + b"5 0 R " * 1000 + b"] >> endobj"
     assert measure(repeated).largest_text > 1000 * len(text)
+
+
+# --------------------------------------------------------------------------
+# 3. Frames are counted only up to the cap (only frame 0 is sent)
+
+
+def test_a_gif_of_a_million_frames_is_counted_only_up_to_the_cap() -> None:
+    outcome = run_bounded(
+        "image = load_image(gif_with_frames(10**6))\n"
+        "assert image.frames == FRAME_COUNT_LIMIT, image.frames",
+        "from tests.robustness._support import gif_with_frames\n"
+        "from langchain_gravix_vision.images import load_image\n"
+        "from langchain_gravix_vision.images._frames import FRAME_COUNT_LIMIT\n",
+    )
+    assert outcome.ok, outcome
+    assert outcome.cpu_s < 2.0, outcome  # counting all of them took 8.5 s
+
+
+@pytest.mark.parametrize(
+    ("build", "frames"),
+    [
+        (lambda: gif_with_frames(3), 3),
+        (lambda: gif_with_frames(FRAME_COUNT_LIMIT + 1), FRAME_COUNT_LIMIT),
+        (lambda: webp_with_frames(3), 3),
+        (lambda: webp_with_frames(100_000), FRAME_COUNT_LIMIT),
+        (lambda: many_page_tiff(FRAME_COUNT_LIMIT + 10), FRAME_COUNT_LIMIT),
+    ],
+    ids=["gif-3", "gif-over-the-cap", "webp-3", "webp-100000", "tiff-over-the-cap"],
+)
+def test_frames_are_counted_up_to_the_cap_and_frame_0_is_sent(
+    build: Callable[[], bytes], frames: int
+) -> None:
+    image = load_image(build())
+    assert image.frames == frames
+    assert image.sent_size == image.original_size == (1, 1)
+
+
+def test_gif_frames_are_counted_from_the_blocks() -> None:
+    data = gif_with_frames(5)
+    assert gif_frames(data, 256) == 5
+    assert gif_frames(data, 2) == 2
+    assert gif_frames(data[:34], 256) == 1  # cut after frame 1
+    with_extensions = data[:19] + b"\x21\xf9\x04\x00\x01\x00\x00\x00" + data[19:]
+    assert gif_frames(with_extensions, 256) == 5
