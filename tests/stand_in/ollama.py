@@ -158,7 +158,7 @@ class Ollama:
         ``writeModelRefParseError``): ``invalid model name``
         (``errtypes.InvalidModelNameErrMsg``).
         """
-        if valid_model_name(name):
+        if valid_model_name(name if self.is_2025 else name.strip()):  # ParseRef trims
             return None
         return "model is required" if self.is_2025 else "invalid model name"
 
@@ -341,7 +341,7 @@ def _parse_name(name: str) -> tuple[str, str, str, str]:
 
 def valid_model_name(name: str) -> bool:
     """``model.ParseName(name).IsValid()``: every part present and well formed."""
-    parts = _parse_name(name.strip())
+    parts = _parse_name(name)
     kinds = ("host", "namespace", "model", "tag")
     return all(_valid_part(kind, part) for kind, part in zip(kinds, parts, strict=True))
 
