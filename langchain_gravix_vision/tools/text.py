@@ -20,6 +20,7 @@ from langchain_gravix_vision.documents.pdf import (
     is_pdf,
     open_pdf,
 )
+from langchain_gravix_vision.errors import ImageTooLarge
 from langchain_gravix_vision.images import RawImage, to_thread_cancellable
 from langchain_gravix_vision.tools.base import VisionTool
 from langchain_gravix_vision.tools.prompts import TEXT_SYSTEM, text_prompt
@@ -77,7 +78,10 @@ class ExtractTextTool(VisionTool[ExtractTextArgs, ExtractedText]):
         """The page's text layer when it is used (real text, OCR not forced)."""
         if args.force_ocr:
             return None
-        text = pdf.text(page)
+        try:
+            text = pdf.text(page)
+        except ImageTooLarge:  # a text layer too large to read: read the page image
+            return None
         return text if has_real_text(text) else None
 
     def _page(

@@ -139,28 +139,35 @@ def test_the_walk_itself_refuses_escapes_the_real_path_check_did_not_see(
 _CHILD_SETUP = """
 import os, tempfile
 from tests.robustness import _pdf_bombs as bombs
+from tests.stand_in import StandInServer
 from tests.unit_tests.documents import pdfs
 from langchain_gravix_vision import ChatGravixVision, ExtractTextTool, ImagePolicy
 from langchain_gravix_vision.images import load_image
-from langchain_gravix_vision.images._frames import FRAME_COUNT_LIMIT, gif_frames
 
-class ToolFailed(Exception):
-    code = "tool_error"
+class ToolAnswered(Exception):
+    code = "tool_answer"
 
 def through_tool(data, **args):
     root = tempfile.mkdtemp()
     with open(os.path.join(root, "doc.pdf"), "wb") as file:
         file.write(data)
-    llm = ChatGravixVision(  # never reached: every case ends before the model
-        model="qwen2.5vl:7b", base_url="http://127.0.0.1:9/v1",
-        api_key="sk-never-sent-0000",
-        max_retries=0,
-    )
-    tool = ExtractTextTool(llm=llm, image_policy=ImagePolicy(allowed_roots=root))
-    call = {"args": {"image_path": os.path.join(root, "doc.pdf"), **args},
-            "id": "c1", "name": tool.name, "type": "tool_call"}
-    message = tool.invoke(call)
-    raise ToolFailed(f"{message.status} {message.content}")
+    with StandInServer() as server:
+        llm = ChatGravixVision(
+            model="qwen2.5vl:7b", base_url=server.base_url,
+            api_key="sk-child-0000", max_retries=0,
+        )
+        tool = ExtractTextTool(llm=llm, image_policy=ImagePolicy(allowed_roots=root))
+        call = {"args": {"image_path": os.path.join(root, "doc.pdf"), **args},
+                "id": "c1", "name": tool.name, "type": "tool_call"}
+        message = tool.invoke(call)
+    pages = getattr(message.artifact, "pages", None) or []
+    methods = ",".join(page.method for page in pages)
+    raise ToolAnswered(f"{message.status} [{methods}] {message.content}")
+
+def pdfs_text(data):
+    from langchain_gravix_vision.documents.pdf import PdfFile
+    with PdfFile(data, "doc.pdf", ImagePolicy()) as pdf:
+        return pdf.text(1)
 """
 
 
@@ -188,8 +195,8 @@ PDF_CASES = [
     PdfCase(
         "pdf-text-layer-bomb-50mb",
         "through_tool(bombs.text_layer_bomb(50))",
-        "ToolFailed",
-        "error image_too_large: doc.pdf has a page whose content inflates past 8 MiB",
+        "ToolAnswered",
+        "error [] image_too_large: doc.pdf has a page whose content inflates past",
     ),
     PdfCase(
         "pdf-text-layer-bomb-50mb-rendered",
@@ -197,16 +204,29 @@ PDF_CASES = [
         "ImageTooLarge",
         "inflates past 8 MiB",
     ),
+    # A text layer too large to read: the page is read as an image instead.
     PdfCase(
-        "pdf-text-layer-5mb",
+        "pdf-text-layer-5mb-is-read-as-an-image",
         "through_tool(bombs.text_layer_bomb(5))",
-        "ToolFailed",
-        "error image_too_large: a page of doc.pdf shows more than 1 MiB of text",
+        "ToolAnswered",
+        "success [vision] ",
     ),
     PdfCase(
-        "pdf-text-layer-900k-characters",
+        "pdf-text-layer-900k-characters-is-read-as-an-image",
         "through_tool(bombs.text_layer_bomb(0.99))",
-        "ToolFailed",
+        "ToolAnswered",
+        "success [vision] ",
+    ),
+    PdfCase(
+        "pdf-text-layer-5mb-direct",
+        "pdfs_text(bombs.text_layer_bomb(5))",
+        "ImageTooLarge",
+        "shows more than 1 MiB of text content",
+    ),
+    PdfCase(
+        "pdf-text-layer-900k-characters-direct",
+        "pdfs_text(bombs.text_layer_bomb(0.99))",
+        "ImageTooLarge",
         "characters of text; the limit is 200,000 a page",
     ),
     PdfCase(
@@ -237,14 +257,14 @@ PDF_CASES = [
     PdfCase(
         "pdf-pages-1-to-999999999",
         "through_tool(pdfs.text_pdf(3), pages='1-999999999')",
-        "ToolFailed",
-        "beyond the document's 3 pages",
+        "ToolAnswered",
+        "error [] invalid_pages: page 999,999,999 is beyond the document's 3 pages",
     ),
     PdfCase(
         "pdf-pages-repeated-100000-times",
         "through_tool(pdfs.text_pdf(3), pages=','.join(['1'] * 10**5))",
-        "ToolFailed",
-        "error invalid_arguments",
+        "ToolAnswered",
+        "error [] invalid_arguments",
     ),
 ]
 
