@@ -45,6 +45,7 @@ from langchain_gravix_vision.errors import (
     UnsupportedImageFormat,
 )
 from langchain_gravix_vision.tools.prompts import UNTRUSTED_TEXT_RULE
+from tests.robustness import _pdf_bombs
 from tests.robustness._support import (
     INJECTION,
     acall_tool,
@@ -148,6 +149,9 @@ FILES: dict[str, Callable[[], bytes]] = {
     "manypages.tiff": lambda: many_page_tiff(2_000),
     "million.gif": lambda: gif_with_frames(10**6),  # 15 MB
     "frames.webp": lambda: webp_with_frames(100_000),
+    "pagesize.pdf": _pdf_bombs.page_size_bomb,  # 1 x 50,000,000 pt
+    "textbomb.pdf": lambda: _pdf_bombs.text_layer_bomb(50),  # 50 MB of text
+    "millionpages.pdf": _pdf_bombs.page_tree_claiming,
     "line\nbreak.png": lambda: PNG,
 }
 
@@ -578,6 +582,15 @@ DECODING = [
         decode_timeout=0.05,
     ),
     path_case("oversize-sparse-file", "sparse.png", TooLarge, "max_source_bytes"),
+    # PDF bombs (round three; costs checked in a child process there).
+    path_case("pdf-page-size-bomb", "pagesize.pdf", TooLarge, "sides are too unequal"),
+    path_case("pdf-text-layer-bomb", "textbomb.pdf", TooLarge, "inflates past 8 MiB"),
+    path_case(
+        "pdf-page-tree-claims-a-million-pages",
+        "millionpages.pdf",
+        TooLarge,
+        "max_document_pages",
+    ),
 ]
 
 DATA_URLS = [
