@@ -40,7 +40,9 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 FILE_FLAGS = os.O_RDONLY | _NOFOLLOW | _CLOEXEC
 for _flag in ("O_NONBLOCK", "O_BINARY", "O_NOCTTY"):
     FILE_FLAGS |= getattr(os, _flag, 0)
-_DIR_FLAGS = os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _CLOEXEC
+# O_PATH (Linux): a directory that may be searched but not listed still opens.
+_DIR_OPEN = getattr(os, "O_PATH", os.O_RDONLY) | _DIRECTORY | _CLOEXEC
+_DIR_FLAGS = _DIR_OPEN | _NOFOLLOW
 
 
 class EscapesRoot(Exception):
@@ -102,7 +104,7 @@ def open_beneath(root: str, relative: str) -> int:
     ``OSError`` of a component (``FileNotFoundError``, ``NotADirectoryError``,
     ``ELOOP`` when a component turned into a symlink mid-walk...).
     """
-    stack = [os.open(root, os.O_RDONLY | _DIRECTORY | _CLOEXEC)]
+    stack = [os.open(root, _DIR_OPEN)]
     try:
         return _walk(stack, root, deque(_parts(relative)))
     finally:
