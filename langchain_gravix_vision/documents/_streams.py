@@ -17,6 +17,8 @@ Example:
 from __future__ import annotations
 
 import base64
+import bisect
+import itertools
 import re
 import zlib
 from dataclasses import dataclass
@@ -32,14 +34,26 @@ _NOT_CONTENT = re.compile(
     rb"|/Length[123]\b|/Type\s*/(?:EmbeddedFile|Metadata|XRef)\b|/N\s+[134]\b"
 )
 _OBJECT_STREAM = re.compile(rb"/Type\s*/ObjStm\b")
-_SHOWS_TEXT = re.compile(rb"T[jJ]\b|['\"]\s")
+_TEXT_OPERATORS = (b"Tj", b"TJ", b"'\n", b"' ", b'"\n', b'" ')
+"""Text-showing operators (a plain ``in`` each: fast on megabytes)."""
+
+
+MAX_TOTAL_CONTENT_BYTES = 128 << 20
+"""Content decoded in all when measuring one file (a bound on the scan itself)."""
+MAX_LZW_INPUT_BYTES = 1 << 20
+"""LZW input decoded in Python per file; later LZW streams count at raw size."""
+MAX_STREAMS = 200_000
+"""Streams one file may have (a 2,000-page document has a few per page)."""
+_HEAD_WINDOW = 4096
 
 
 @dataclass(frozen=True)
 class ContentSizes:
     """The largest page content, and the largest one that shows text, in bytes.
 
-    Each is at most the cap it was measured against, plus one.
+    Each is at most the cap it was measured against, plus one; ``largest`` is
+    past the cap too when the file's content in all exceeds
+    ``MAX_TOTAL_CONTENT_BYTES``.
     """
 
     largest: int
@@ -94,8 +108,11 @@ def _run_length(data: bytes, cap: int) -> bytes:
     return bytes(out)
 
 
-def _decode(data: bytes, filters: list[bytes], cap: int) -> bytes:
-    """Apply the stream's filters; an unknown one leaves the bytes as they are."""
+def _decode(data: bytes, filters: list[bytes], cap: int, lzw: list[int]) -> bytes:
+    """Apply the stream's filters; an unknown one leaves the bytes as they are.
+
+    ``lzw`` holds the LZW input budget left (shared by the file's streams).
+    """
     for name in filters:
         try:
             if name in (b"FlateDecode", b"Fl"):
@@ -106,7 +123,8 @@ def _decode(data: bytes, filters: list[bytes], cap: int) -> bytes:
             elif name in (b"ASCII85Decode", b"A85"):
                 body = data.split(b"~>", 1)[0].strip().removeprefix(b"<~")
                 data = base64.a85decode(re.sub(rb"\s", b"", body), adobe=False)
-            elif name in (b"LZWDecode", b"LZW"):
+            elif name in (b"LZWDecode", b"LZW") and len(data) <= lzw[0]:
+                lzw[0] -= len(data)
                 data = _lzw(data, cap)
             elif name in (b"RunLengthDecode", b"RL"):
                 data = _run_length(data, cap)
@@ -120,25 +138,38 @@ def measure(data: bytes, cap: int = 64 << 20) -> ContentSizes:
     sizes: dict[int, int] = {}
     text: dict[int, int] = {}
     decoded_objects: list[bytes] = []
-    for match in _STREAM.finditer(data):
+    ends = [found.start() for found in re.finditer(rb"endstream", data)]
+    budget, lzw = MAX_TOTAL_CONTENT_BYTES, [MAX_LZW_INPUT_BYTES]
+    matches = list(itertools.islice(_STREAM.finditer(data), MAX_STREAMS + 1))
+    if len(matches) > MAX_STREAMS:
+        return ContentSizes(max(cap, MAX_TOTAL_CONTENT_BYTES) + 1, 0)
+    headers = [(found.end(), int(found.group(1))) for found in _OBJ.finditer(data)]
+    header_ends = [end for end, _ in headers]
+    for index, match in enumerate(matches):
         start = match.end()
-        header = data.rfind(b" obj", 0, match.start())
-        number_match = _OBJ.search(data, max(0, header - 24), header + 4)
-        head = data[header : match.start() + 2] if header >= 0 else b""
-        end = data.find(b"endstream", start)
-        raw = data[start : end if end >= 0 else len(data)]
+        limit = matches[index + 1].start() if index + 1 < len(matches) else len(data)
+        before = bisect.bisect_right(header_ends, match.start()) - 1
+        number, head = -1, b""
+        if before >= 0 and match.start() - header_ends[before] <= _HEAD_WINDOW:
+            number = headers[before][1]
+            head = data[header_ends[before] : match.start() + 2]
+        following = bisect.bisect_left(ends, start)
+        end = min(ends[following], limit) if following < len(ends) else limit
+        raw = data[start:end]
         filters = _FILTER.search(head)
         names = _NAME.findall(filters.group(1)) if filters else []
+        if _NOT_CONTENT.search(head) and not _OBJECT_STREAM.search(head):
+            continue
+        body = _decode(raw, names, min(cap, budget), lzw)
+        budget -= len(body)
+        if budget < 0:  # more content than any page read could need
+            return ContentSizes(max(cap, MAX_TOTAL_CONTENT_BYTES) + 1, 0)
         if _OBJECT_STREAM.search(head):
-            decoded_objects.append(_decode(raw, names, cap))
+            decoded_objects.append(body)
             continue
-        if _NOT_CONTENT.search(head):
-            continue
-        body = _decode(raw, names, cap)
-        number = int(number_match.group(1)) if number_match else -1
-        sizes[number] = len(body)
-        if _SHOWS_TEXT.search(body):
-            text[number] = len(body)
+        sizes[number] = max(sizes.get(number, 0), len(body))
+        if any(operator in body for operator in _TEXT_OPERATORS):
+            text[number] = max(text.get(number, 0), len(body))
     largest = max(sizes.values(), default=0)
     largest_text = max(text.values(), default=0)
     for source in (data, *decoded_objects):
@@ -149,4 +180,10 @@ def measure(data: bytes, cap: int = 64 << 20) -> ContentSizes:
     return ContentSizes(min(largest, cap + 1), min(largest_text, cap + 1))
 
 
-__all__ = ["ContentSizes", "measure"]
+__all__ = [
+    "MAX_LZW_INPUT_BYTES",
+    "MAX_STREAMS",
+    "MAX_TOTAL_CONTENT_BYTES",
+    "ContentSizes",
+    "measure",
+]

@@ -27,7 +27,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 
-from langchain_gravix_vision.documents._streams import measure
+from langchain_gravix_vision.documents._streams import MAX_TOTAL_CONTENT_BYTES, measure
 from langchain_gravix_vision.documents.pages import select_pages
 from langchain_gravix_vision.errors import (
     EncryptedDocumentError,
@@ -128,8 +128,9 @@ class PdfFile:
             self.close()
             raise ImageTooLarge(
                 f"{name} has a page whose content inflates past"
-                f" {MAX_PAGE_CONTENT_BYTES >> 20} MiB; render or split it with"
-                " another tool first"
+                f" {MAX_PAGE_CONTENT_BYTES >> 20} MiB (or more than"
+                f" {MAX_TOTAL_CONTENT_BYTES >> 20} MiB in all); render or split it"
+                " with another tool first"
             )
         self._text_content = content.largest_text
         self._text_read = 0

@@ -356,3 +356,28 @@ def test_gif_frames_are_counted_from_the_blocks() -> None:
     assert gif_frames(data[:34], 256) == 1  # cut after frame 1
     with_extensions = data[:19] + b"\x21\xf9\x04\x00\x01\x00\x00\x00" + data[19:]
     assert gif_frames(with_extensions, 256) == 5
+
+
+def test_the_content_scan_itself_is_bounded() -> None:
+    """Stream markers without objects or ends, and many near-cap streams."""
+    import time
+
+    from langchain_gravix_vision.documents._streams import (
+        MAX_TOTAL_CONTENT_BYTES,
+        measure,
+    )
+    from langchain_gravix_vision.documents.pdf import MAX_PAGE_CONTENT_BYTES
+
+    started = time.process_time()
+    measure(b">>stream\n" * 2_000_000)  # was quadratic: each looked back and on
+    assert measure(b"obj >>stream\n" * 200_000 + b"endstream").largest < 100
+    packed = zlib.compress(bytes(MAX_PAGE_CONTENT_BYTES - 1024), 9)
+    one = (
+        f"<< /Length {len(packed)} /Filter /FlateDecode >>\nstream\n".encode()
+        + packed
+        + b"\nendstream\nendobj\n"
+    )
+    count = MAX_TOTAL_CONTENT_BYTES // MAX_PAGE_CONTENT_BYTES + 2
+    many = b"".join(b"%d 0 obj\n" % (n + 1) + one for n in range(count))
+    assert measure(many, MAX_PAGE_CONTENT_BYTES).largest > MAX_PAGE_CONTENT_BYTES
+    assert time.process_time() - started < 5.0
