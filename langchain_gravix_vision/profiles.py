@@ -44,6 +44,8 @@ _VISION_BASE: ModelProfile = {
     # response_format json_schema is turned into a grammar by the server.
     "structured_output": True,
     "temperature": True,
+    # No thinking capability: current Ollama answers a reasoning effort with 400.
+    "reasoning_output": False,
 }
 
 _GEMMA3: ModelProfile = {**_VISION_BASE, "max_input_tokens": 131072}
@@ -61,6 +63,7 @@ _LLAMA31: ModelProfile = {
     "structured_output": True,
     "max_input_tokens": 131072,
     "temperature": True,
+    "reasoning_output": False,
 }
 
 _PROFILES: dict[str, ModelProfile] = {

@@ -97,6 +97,35 @@ def refuse_tools(model: str, profile: dict[str, Any]) -> None:
         raise UnsupportedCapabilityError(msg)
 
 
+def refuse_reasoning(model: str, profile: dict[str, Any], payload: dict) -> None:
+    """Refuse a reasoning effort for a model whose profile says it cannot think.
+
+    Current Ollama answers 400 ``"<model>" does not support thinking`` for any
+    effort but ``"none"``; a ``reasoning`` object wins over ``reasoning_effort``
+    there, so it is read first here too. Profiles without ``reasoning_output``
+    (unknown models) are left to the server.
+
+    Example:
+        >>> refuse_reasoning("qwen2.5vl:7b", {}, {"reasoning_effort": "high"})
+    """
+    if profile.get("reasoning_output") is not False:
+        return
+    reasoning = payload.get("reasoning")
+    if isinstance(reasoning, dict):
+        given, effort = "reasoning", reasoning.get("effort")
+    else:
+        given, effort = "reasoning_effort", payload.get("reasoning_effort")
+    if effort in (None, "", "none"):
+        return
+    msg = (
+        f"Model {model!r} does not think (its profile has reasoning_output=False),"
+        f" so the server refuses {given}={short(str(effort), 20)!r} with HTTP 400."
+        f" Leave {given} unset or 'none', or override with"
+        " profile_overrides={'reasoning_output': True}."
+    )
+    raise UnsupportedCapabilityError(msg)
+
+
 def require_api_key(key: SecretStr | None, env: str) -> str:
     """The key's value; a ``ValueError`` naming ``env`` if it is missing or empty."""
     if key is None or not key.get_secret_value():
@@ -254,6 +283,18 @@ def translate_status_error(
         if not isinstance(exc.body, dict) or not _path_ok(base_url):
             return EndpointNotFoundError(_endpoint_message(base_url))
     if status == 400:
+        if "does not support thinking" in text:
+            msg = (
+                f"Model {model!r} does not think on this server (HTTP 400:"
+                f" {short(text, 200)}). Leave reasoning_effort unset or 'none'."
+            )
+            return UnsupportedCapabilityError(msg)
+        if text in ("invalid model name", "model is required") and model:
+            msg = (
+                f"Model {model!r} is not a valid model name here (HTTP 400: {text})."
+                " GET <base_url>/models lists the models."
+            )
+            return ModelNotFoundError(msg)
         if "does not support tools" in text:
             msg = (
                 f"Model {model!r} does not support tool calling on this server "

@@ -172,6 +172,7 @@ class ChatGravixVision(ChatGravixVisionBase):
         if payload.get("tools"):
             _guards.refuse_tools(model, dict(self._capabilities(model)))
         _guards.refuse_n(payload.get("n"))
+        _guards.refuse_reasoning(model, dict(self._capabilities(model)), payload)
         if "messages" in payload:
             if self.image_policy is None:
                 profile = dict(self._capabilities(model))

@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import replace
 
@@ -25,6 +26,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 
+from langchain_gravix_vision.documents._streams import MAX_TOTAL_CONTENT_BYTES, measure
 from langchain_gravix_vision.documents.paged import Paged
 from langchain_gravix_vision.errors import (
     EncryptedDocumentError,
@@ -49,6 +51,20 @@ REFERENCE_DPI = 200
 MIN_TEXT_CHARS = 20
 """Letters and digits a page's text layer needs to count as real text."""
 PDF_MIME = "application/pdf"
+RENDER_MAX_SIDE = 16_384
+"""Longest side of a page bitmap pdfium is asked for (the model needs far less)."""
+RENDER_MIN_PIXELS = 1 << 22
+"""A page bitmap may hold four times the model's pixels, or at least this many
+(4 MP, 16 MB as BGRA): a bound on memory whatever the page's shape."""
+MAX_PAGE_CONTENT_BYTES = 8 << 20
+"""Inflated content one page may have (pdfium parses it all when the page loads)."""
+MAX_TEXT_CONTENT_BYTES = 1 << 20
+"""Inflated content that shows text one page may have for its text layer to be
+read (pdfium's text page costs about 270 bytes per character)."""
+MAX_PAGE_TEXT_CHARS = 200_000
+"""Characters read from one page's text layer (a dense page has about 5,000)."""
+MAX_DOCUMENT_TEXT_CHARS = 1_000_000
+"""Characters read from all text layers of one open document together."""
 _LOCK = threading.RLock()
 
 
@@ -111,6 +127,17 @@ class PdfFile(Paged):
                 f" {policy.max_document_pages:,} (ImagePolicy.max_document_pages)."
                 " Split the document first."
             )
+        content = measure(data, MAX_PAGE_CONTENT_BYTES)
+        if content.largest > MAX_PAGE_CONTENT_BYTES:
+            self.close()
+            raise ImageTooLarge(
+                f"{name} has a page whose content inflates past"
+                f" {MAX_PAGE_CONTENT_BYTES >> 20} MiB (or more than"
+                f" {MAX_TOTAL_CONTENT_BYTES >> 20} MiB in all); render or split it"
+                " with another tool first"
+            )
+        self._text_content = content.largest_text
+        self._text_read = 0
 
     def close(self) -> None:
         """Release pdfium's document."""
@@ -139,13 +166,25 @@ class PdfFile(Paged):
                 page.close()
 
     def text(self, number: int) -> str:
-        """Page ``number``'s text layer (``""`` when it has none), LF line ends."""
+        """Page ``number``'s text layer (``""`` when it has none), LF line ends.
+
+        Raises ``ImageTooLarge`` for a text layer too large to read: content
+        showing more than ``MAX_TEXT_CONTENT_BYTES`` (checked before pdfium
+        builds its text page), more than ``MAX_PAGE_TEXT_CHARS`` characters on
+        the page, or more than ``MAX_DOCUMENT_TEXT_CHARS`` read in all.
+        """
+        if self._text_content > MAX_TEXT_CONTENT_BYTES:
+            raise ImageTooLarge(
+                f"a page of {self.name} shows more than"
+                f" {MAX_TEXT_CONTENT_BYTES >> 20} MiB of text content; its text"
+                " layer is not read (split the document or extract it elsewhere)"
+            )
         with _LOCK:
             page = self._page(number)
             try:
                 textpage = page.get_textpage()
                 try:
-                    text = textpage.get_text_bounded()
+                    text = self._bounded_text(number, textpage)
                 finally:
                     textpage.close()
             except pdfium.PdfiumError:
@@ -153,6 +192,21 @@ class PdfFile(Paged):
             finally:
                 page.close()
         return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+    def _bounded_text(self, number: int, textpage: pdfium.PdfTextPage) -> str:
+        count = textpage.count_chars()
+        if count > MAX_PAGE_TEXT_CHARS:
+            raise ImageTooLarge(
+                f"page {number} of {self.name} has {count:,} characters of text;"
+                f" the limit is {MAX_PAGE_TEXT_CHARS:,} a page"
+            )
+        if self._text_read + count > MAX_DOCUMENT_TEXT_CHARS:
+            raise ImageTooLarge(
+                f"{self.name}'s text layers exceed {MAX_DOCUMENT_TEXT_CHARS:,}"
+                f" characters at page {number}; read fewer pages at a time"
+            )
+        self._text_read += count
+        return str(textpage.get_text_bounded())
 
     def render_size(
         self, number: int, resolution: ImageResolution | None
@@ -203,6 +257,7 @@ class PdfFile(Paged):
                         " (ImagePolicy.max_source_pixels)"
                     )
                 scale = max(target[0] / width_pt, target[1] / height_pt)
+                self._check_render(number, (width_pt, height_pt), scale, target)
                 bitmap = page.render(scale=scale, may_draw_forms=False)
                 try:
                     image = bitmap.to_pil().convert("RGB")
@@ -220,6 +275,30 @@ class PdfFile(Paged):
             if image.size != target:  # a pixel or a grid step, not a shrink
                 image = image.resize(target, Image.Resampling.LANCZOS)
         return image
+
+    def _check_render(
+        self,
+        number: int,
+        size_pt: tuple[float, float],
+        scale: float,
+        target: tuple[int, int],
+    ) -> None:
+        """Bound the bitmap pdfium would allocate by each side and by memory.
+
+        The scale that covers the target on both sides may blow the other side
+        up: a 1 x 50,000,000 pt page (area within the pixel cap) fits a model
+        as 1 x 1536 pixels, but covering the 1-pixel width renders 1 x 5e7.
+        """
+        width = math.ceil(size_pt[0] * scale)
+        height = math.ceil(size_pt[1] * scale)
+        budget = max(4 * target[0] * target[1], RENDER_MIN_PIXELS)
+        if max(width, height) > RENDER_MAX_SIDE or width * height > budget:
+            raise ImageTooLarge(
+                f"page {number} of {self.name} is {size_pt[0]:,.0f}x"
+                f"{size_pt[1]:,.0f} points; rendering it for the model's"
+                f" {target[0]}x{target[1]} pixels would take a {width:,}x{height:,}"
+                " bitmap (its sides are too unequal). Crop or split the page."
+            )
 
     def prepare(
         self, number: int, resolution: ImageResolution | None = None
@@ -242,6 +321,10 @@ class PdfFile(Paged):
 
 
 __all__ = [
+    "MAX_DOCUMENT_TEXT_CHARS",
+    "MAX_PAGE_CONTENT_BYTES",
+    "MAX_PAGE_TEXT_CHARS",
+    "MAX_TEXT_CONTENT_BYTES",
     "MIN_TEXT_CHARS",
     "PDF_MIME",
     "REFERENCE_DPI",

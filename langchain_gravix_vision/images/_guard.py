@@ -16,6 +16,7 @@ from langchain_gravix_vision.errors import (
     InvalidImageData,
     UnsupportedImageFormat,
 )
+from langchain_gravix_vision.images._frames import FRAME_COUNT_LIMIT, count_frames
 from langchain_gravix_vision.images._policy import ImagePolicy
 from langchain_gravix_vision.images._raw import RawImage, sniff_mime_type
 from langchain_gravix_vision.images._worker import GuardedReader
@@ -60,8 +61,6 @@ TRANSPOSE = {
 _ORIENTATION_TAG = 0x0112
 _TILE_WIDTH, _TILE_LENGTH = 322, 323
 _DECODE_BLOCK = 2048
-FRAME_COUNT_LIMIT = 256
-"""TIFF pages are counted up to this many (only page 0 is ever sent)."""
 # TypeError/KeyError: Pillow's TIFF plugin raises them for bogus IFD pointers
 # and float strip offsets.
 CORRUPT = (
@@ -215,35 +214,17 @@ def open_guarded(raw: RawImage, policy: ImagePolicy) -> Image.Image:
     return image
 
 
-def _count_frames(image: Image.Image) -> int:
-    """Frames or pages; TIFF pages are counted only up to ``FRAME_COUNT_LIMIT``.
-
-    Counting TIFF pages parses each page's directory (100,000 pages took a
-    minute), and the count only fills ``PreparedImage.frames``.
-    """
-    if image.format != "TIFF":
-        return max(1, int(getattr(image, "n_frames", 1)))
-    if not getattr(image, "is_animated", False):
-        return 1
-    count = 1
-    try:
-        while count < FRAME_COUNT_LIMIT:
-            image.seek(count)
-            count += 1
-    except EOFError:
-        pass
-    finally:
-        image.seek(0)
-    return count
-
-
-def first_frame(image: Image.Image) -> tuple[Image.Image, int]:
+def first_frame(
+    image: Image.Image, data: bytes | None = None
+) -> tuple[Image.Image, int]:
     """Return frame 0 (animated GIF/WebP, multi-page TIFF) and the frame count.
 
-    The count stops at ``FRAME_COUNT_LIMIT`` for TIFF.
+    The count stops at ``FRAME_COUNT_LIMIT`` (``_frames.count_frames``);
+    ``data`` are the image's bytes, when known (a GIF's frames are counted
+    from them).
     """
     try:
-        frames = _count_frames(image)
+        frames = count_frames(image, data)
     except CORRUPT:
         frames = 1
     if frames > 1 and image.tell() != 0:

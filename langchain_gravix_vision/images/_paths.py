@@ -1,4 +1,4 @@
-"""Local image files under the path policy: real path, regular file, allowed roots."""
+"""Local image files under the path policy: a regular file beneath an allowed root."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import stat
 
 from langchain_gravix_vision._text import printable
 from langchain_gravix_vision.errors import ImageNotFound, ImageSourceNotAllowed
+from langchain_gravix_vision.images import _jail
 from langchain_gravix_vision.images._policy import ImagePolicy
 from langchain_gravix_vision.images._raw import RawImage, cap_bytes
 
@@ -38,13 +39,15 @@ def _kind(mode: int) -> str:
 def read_path(given: str, policy: ImagePolicy) -> RawImage:
     """Read a local image file under the path policy.
 
-    The real path (symlinks resolved) must be a regular file under one of
-    ``policy.root_dirs()`` unless ``policy.allow_any_path``. ``~`` is not
-    expanded. A hard link inside a root is a file inside the root and is
-    allowed. The file type is checked with ``os.stat`` before opening, the file
-    is opened non-blocking (a FIFO swapped in cannot hang) and re-checked with
-    ``fstat``; at most ``max_source_bytes + 1`` bytes are read. Messages show
-    the path as given when it is relative and short, else only its basename.
+    The path must name a regular file under one of ``policy.root_dirs()``
+    unless ``policy.allow_any_path``. ``~`` is not expanded. A hard link
+    inside a root is a file inside the root and is allowed. The file is opened
+    race-free beneath its root (``_jail.open_beneath``: component by
+    component from the root's descriptor, symlinks followed only while they
+    stay beneath it), non-blocking (a FIFO swapped in cannot hang) and
+    re-checked with ``fstat``; at most ``max_source_bytes + 1`` bytes are
+    read. Messages show the path as given when it is relative and short, else
+    only its basename.
 
     Example:
         >>> read_path("/etc/passwd", ImagePolicy(allowed_roots=("/srv",)))
@@ -64,30 +67,62 @@ def read_path(given: str, policy: ImagePolicy) -> RawImage:
     return RawImage(printable(os.path.basename(given)) or shown, data=data)
 
 
+def _not_found(given: str, shown: str) -> ImageNotFound:
+    hint = "; '~' is not expanded, give the real path" if given[:1] == "~" else ""
+    return ImageNotFound(f"{shown} was not found{hint}")
+
+
+def _outside(shown: str) -> ImageSourceNotAllowed:
+    return ImageSourceNotAllowed(
+        f"{shown} is outside the allowed directories; move the image under an"
+        " allowed directory or add its folder to ImagePolicy.allowed_roots"
+    )
+
+
 def _read(given: str, policy: ImagePolicy, shown: str) -> bytes:
     """Resolve, check and read; any ``OSError`` left is turned typed above."""
     real = os.path.realpath(given)
-    if not policy.allow_any_path and not any(
-        _inside(real, root) for root in policy.root_dirs()
-    ):
+    if policy.allow_any_path or not _jail.supported():
+        if not policy.allow_any_path and not any(
+            _inside(real, root) for root in policy.root_dirs()
+        ):
+            raise _outside(shown)
+        return _read_real(given, real, policy, shown)
+    # The real path only picks the root and the way down; the jailed walk
+    # decides, so a component swapped for a symlink meanwhile cannot escape.
+    root = next((r for r in policy.root_dirs() if _inside(real, r)), None)
+    if root is None:
+        raise _outside(shown)
+    relative = real[len(root.rstrip(os.sep)) :].lstrip(os.sep)
+    try:
+        fd = _jail.open_beneath(root, relative)
+    except (FileNotFoundError, NotADirectoryError):
+        raise _not_found(given, shown) from None
+    except _jail.EscapesRoot:
+        raise _outside(shown) from None
+    except _jail.NotRegular as exc:
         raise ImageSourceNotAllowed(
-            f"{shown} is outside the allowed directories; move the image under an"
-            " allowed directory or add its folder to ImagePolicy.allowed_roots"
-        )
+            f"{shown} is {_kind(exc.mode)}; pass a regular image file"
+        ) from None
+    except _jail.Changed:
+        raise ImageSourceNotAllowed(f"{shown} changed while it was opened") from None
+    with os.fdopen(fd, "rb") as file:
+        cap_bytes(os.fstat(fd).st_size, policy, shown)
+        return file.read(policy.max_source_bytes + 1)
+
+
+def _read_real(given: str, real: str, policy: ImagePolicy, shown: str) -> bytes:
+    """Any path (``allow_any_path``) or a platform without ``dir_fd``: check, open."""
     try:
         before = os.stat(real)
     except (FileNotFoundError, NotADirectoryError):
-        hint = "; '~' is not expanded, give the real path" if given[:1] == "~" else ""
-        raise ImageNotFound(f"{shown} was not found{hint}") from None
+        raise _not_found(given, shown) from None
     if not stat.S_ISREG(before.st_mode):
         raise ImageSourceNotAllowed(
             f"{shown} is {_kind(before.st_mode)}; pass a regular image file"
         )
     cap_bytes(before.st_size, policy, shown)
-    flags = os.O_RDONLY
-    for flag in ("O_NONBLOCK", "O_NOFOLLOW", "O_CLOEXEC", "O_BINARY", "O_NOCTTY"):
-        flags |= getattr(os, flag, 0)
-    with os.fdopen(os.open(real, flags), "rb") as file:
+    with os.fdopen(os.open(real, _jail.FILE_FLAGS), "rb") as file:
         after = os.fstat(file.fileno())
         if not stat.S_ISREG(after.st_mode) or (after.st_dev, after.st_ino) != (
             before.st_dev,

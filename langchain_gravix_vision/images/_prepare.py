@@ -255,7 +255,7 @@ def _prepare(
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = open_guarded(raw, policy)
             opened = image if raw.image is None else None
-            image, frames = first_frame(image)
+            image, frames = first_frame(image, raw.data)
             source_format = image.format or ("PIL" if raw.image is not None else "?")
             orientation = exif_orientation(image)
             width, height = image.size

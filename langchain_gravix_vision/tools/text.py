@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from langchain_gravix_vision.documents.paged import Paged
 from langchain_gravix_vision.documents.pages import select_pages
 from langchain_gravix_vision.documents.pdf import has_real_text
+from langchain_gravix_vision.errors import ImageTooLarge
 from langchain_gravix_vision.images import RawImage, to_thread_cancellable
 from langchain_gravix_vision.inputs import open_pages
 from langchain_gravix_vision.profiles import model_name
@@ -97,7 +98,10 @@ class ExtractTextTool(VisionTool[ExtractTextArgs, ExtractedText]):
         """The page's text layer when it is used (real text, OCR not forced)."""
         if args.force_ocr:
             return None
-        text = opened.text(page)
+        try:
+            text = opened.text(page)
+        except ImageTooLarge:  # a text layer too large to read: read the page image
+            return None
         return text if has_real_text(text) else None
 
     def _page(

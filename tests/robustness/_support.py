@@ -212,3 +212,27 @@ def many_page_tiff(pages: int) -> bytes:
     buffer = io.BytesIO()
     frames[0].save(buffer, "TIFF", save_all=True, append_images=frames[1:])
     return buffer.getvalue()
+
+
+def gif_with_frames(frames: int) -> bytes:
+    """A 1x1 GIF of ``frames`` frames, 15 bytes each (10^6 frames: 15 MB)."""
+    header = b"GIF89a" + struct.pack("<HHBBB", 1, 1, 0x80, 0, 0) + b"\0\0\0\xff\xff\xff"
+    frame = b"," + struct.pack("<HHHHB", 0, 0, 1, 1, 0) + b"\x02\x02\x44\x01\x00"
+    return header + frame * frames + b";"
+
+
+def webp_with_frames(frames: int) -> bytes:
+    """An animated 1x1 WebP whose last ANMF chunk is repeated ``frames - 1`` times."""
+    pair = [Image.new("RGB", (1, 1), color) for color in ("red", "blue")]
+    buffer = io.BytesIO()
+    pair[0].save(buffer, "WEBP", save_all=True, append_images=pair[1:], lossless=True)
+    data = buffer.getvalue()
+    chunks, pos = [], 12
+    while pos < len(data):
+        (size,) = struct.unpack_from("<I", data, pos + 4)
+        chunks.append(data[pos : pos + 8 + size + (size & 1)])
+        pos += 8 + size + (size & 1)
+    head = b"".join(chunk for chunk in chunks if chunk[:4] != b"ANMF")
+    frames_ = [chunk for chunk in chunks if chunk[:4] == b"ANMF"]
+    body = b"WEBP" + head + frames_[0] + frames_[1] * (frames - 1)
+    return b"RIFF" + struct.pack("<I", len(body)) + body

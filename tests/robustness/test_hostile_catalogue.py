@@ -45,12 +45,14 @@ from langchain_gravix_vision.errors import (
     UnsupportedImageFormat,
 )
 from langchain_gravix_vision.tools.prompts import UNTRUSTED_TEXT_RULE
+from tests.robustness import _pdf_bombs
 from tests.robustness._support import (
     INJECTION,
     acall_tool,
     assert_no_leak,
     call_tool,
     data_url,
+    gif_with_frames,
     gif_with_screen,
     injection_png,
     many_page_tiff,
@@ -61,6 +63,7 @@ from tests.robustness._support import (
     tiff_with_float_strip_offsets,
     tiled_tiff,
     vision_model,
+    webp_with_frames,
 )
 from tests.stand_in import Reply, StandInServer
 from tests.unit_tests.images._imaging import (
@@ -144,6 +147,11 @@ FILES: dict[str, Callable[[], bytes]] = {
     "tilebomb.tiff": lambda: tiled_tiff(16, 16, 4096),
     "tiled.tiff": lambda: tiled_tiff(100, 100, 256),
     "manypages.tiff": lambda: many_page_tiff(2_000),
+    "million.gif": lambda: gif_with_frames(10**6),  # 15 MB
+    "frames.webp": lambda: webp_with_frames(100_000),
+    "pagesize.pdf": _pdf_bombs.page_size_bomb,  # 1 x 50,000,000 pt
+    "textbomb.pdf": lambda: _pdf_bombs.text_layer_bomb(50),  # 50 MB of text
+    "millionpages.pdf": _pdf_bombs.page_tree_claiming,
     "line\nbreak.png": lambda: PNG,
 }
 
@@ -574,6 +582,15 @@ DECODING = [
         decode_timeout=0.05,
     ),
     path_case("oversize-sparse-file", "sparse.png", TooLarge, "max_source_bytes"),
+    # PDF bombs (round three; costs checked in a child process there).
+    path_case("pdf-page-size-bomb", "pagesize.pdf", TooLarge, "sides are too unequal"),
+    path_case("pdf-text-layer-bomb", "textbomb.pdf", TooLarge, "inflates past 8 MiB"),
+    path_case(
+        "pdf-page-tree-claims-a-million-pages",
+        "millionpages.pdf",
+        TooLarge,
+        "max_document_pages",
+    ),
 ]
 
 DATA_URLS = [
@@ -617,6 +634,9 @@ SAFE = [
     path_case("progressive-jpeg-normal-scans", "progressive.jpg", None),
     path_case("tiff-tiles-larger-than-a-small-image", "tiled.tiff", None),
     path_case("tiff-thousands-of-pages", "manypages.tiff", None),
+    # Frames counted up to a cap: counting 10^6 GIF frames one by one took 8.5 s.
+    Case("gif-million-frames", "image_path", "million.gif", None, budget_s=3.0),
+    Case("webp-100000-frames", "image_path", "frames.webp", None, budget_s=3.0),
     path_case("newline-in-a-file-name", "line\nbreak.png", None),
     path_case("ansi-escape-in-a-path", "\x1b[31mred.png", NotFound, "\\x1b[31m"),
 ]

@@ -11,6 +11,7 @@ import asyncio
 import base64
 import io
 import json
+import os
 import random
 import socket
 import threading
@@ -162,9 +163,10 @@ def test_a_file_removed_between_stat_and_open_is_a_typed_error(
     (tmp_path / "cat.png").write_bytes(PNG)
     real_open = _paths.os.open
 
-    def vanish(path: str, flags: int, *args: Any) -> int:
-        Path(path).unlink()
-        return real_open(path, flags, *args)
+    def vanish(path: str, flags: int, *args: Any, **kwargs: Any) -> int:
+        if path == "cat.png":  # the last component, opened from its directory
+            os.unlink(path, dir_fd=kwargs.get("dir_fd"))
+        return real_open(path, flags, *args, **kwargs)
 
     monkeypatch.setattr(_paths.os, "open", vanish)
     with pytest.raises(ImageSourceNotAllowed, match="cannot be read"):

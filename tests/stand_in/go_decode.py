@@ -10,8 +10,8 @@ ChatCompletionRequest.stream of type bool`` (the first such error, after the
 whole value was read). The struct shapes below copy ``openai/openai.go`` at
 each version (2025 ``35fda7b``; current ``fb30760`` adds reasoning, logprobs and
 the message fields ``reasoning``/``name``/``tool_call_id``). ``tools`` is
-checked down to ``function.name`` only (``api.Tool``'s parameters are left
-out). JSON syntax messages are mapped from Python's decoder, so they cover the
+checked down to the parameter properties (``api.Tool``, ``api/types.go``).
+JSON syntax messages are mapped from Python's decoder, so they cover the
 common cases rather than every Go wording.
 """
 
@@ -55,8 +55,42 @@ _FUNCTION = _struct("", name=STRING, arguments=STRING)
 _TOOL_CALL = _struct(
     "openai.ToolCall", id=STRING, index=INT, type=STRING, function=_FUNCTION
 )
-_TOOL_FUNCTION = _struct("api.ToolFunction", name=STRING, description=STRING)
-_TOOL = _struct("api.Tool", type=STRING, items=ANY, function=_TOOL_FUNCTION)
+# api.PropertyType: UnmarshalJSON takes a string or a list of strings.
+_PROPERTY_TYPE = GoType("stringlist", "[]string")
+
+
+def _map(elem: GoType) -> GoType:
+    return GoType("map", f"map[string]{elem.name}", elem=elem)
+
+
+def _tool(version: str) -> GoType:
+    """``api.Tool`` down to the parameter properties (``api/types.go``).
+
+    2025: ``Parameters`` and each property are anonymous structs (Go names
+    them ""); current: ``ToolFunctionParameters`` and ``ToolProperty``.
+    """
+    common = {"type": _PROPERTY_TYPE, "items": ANY, "description": STRING}
+    if version == "2025":
+        prop = _struct("", **common, enum=_slice(ANY))
+        params = _struct("", type=STRING, items=ANY, required=_slice(STRING))
+    else:
+        prop = _struct("api.ToolProperty", **common, enum=_slice(ANY))
+        prop.fields.update(
+            anyOf=_slice(prop), properties=_map(prop), required=_slice(STRING)
+        )
+        params = _struct(
+            "api.ToolFunctionParameters",
+            type=STRING,
+            items=ANY,
+            required=_slice(STRING),
+        )
+    params.fields["properties"] = _map(prop)
+    function = _struct(
+        "api.ToolFunction", name=STRING, description=STRING, parameters=params
+    )
+    return _struct("api.Tool", type=STRING, items=ANY, function=function)
+
+
 _STREAM_OPTIONS = _struct("openai.StreamOptions", include_usage=BOOL)
 _JSON_SCHEMA = _struct("openai.JsonSchema", schema=ANY)
 _RESPONSE_FORMAT = _struct(
@@ -76,7 +110,6 @@ _COMMON_REQUEST = {
     "presence_penalty": FLOAT,
     "top_p": FLOAT,
     "response_format": _RESPONSE_FORMAT,
-    "tools": _slice(_TOOL),
 }
 
 REQUEST_TYPES: dict[str, GoType] = {
@@ -84,6 +117,7 @@ REQUEST_TYPES: dict[str, GoType] = {
     "2025": _struct(
         "openai.ChatCompletionRequest",
         messages=_slice(_struct("openai.Message", **_COMMON_MESSAGE)),
+        tools=_slice(_tool("2025")),
         **_COMMON_REQUEST,
     ),
     # openai/openai.go @fb30760: adds reasoning, logprobs and message fields
@@ -102,6 +136,7 @@ REQUEST_TYPES: dict[str, GoType] = {
         reasoning_effort=STRING,
         logprobs=BOOL,
         top_logprobs=INT,
+        tools=_slice(_tool("current")),
         **_COMMON_REQUEST,
     ),
 }
@@ -242,6 +277,21 @@ def _check(value: Any, go: GoType, ctx: _Context) -> str | None:
             if error is not None:
                 return error
         return None
+    if go.kind == "map":
+        if kind != "object":
+            return _type_error(value, go, ctx)
+        assert go.elem is not None
+        for item in value.values():  # Go's error path names no map key
+            error = _check(item, go.elem, ctx)
+            if error is not None:
+                return error
+        return None
+    if go.kind == "stringlist":
+        if kind == "string" or (
+            kind == "array" and all(isinstance(item, str) for item in value)
+        ):
+            return None
+        return _type_error(value, go, ctx)
     if go.kind == "slice":
         if kind != "array":
             return _type_error(value, go, ctx)

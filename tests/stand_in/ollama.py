@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -122,17 +123,23 @@ class Ollama:
         """
         if self.is_2025:
             return None
-        effort = body.get("reasoning_effort")
-        reasoning = body.get("reasoning")
-        if isinstance(reasoning, dict) and reasoning.get("effort") is not None:
-            effort = reasoning.get("effort")
+        effort = effort_of(body)
         allowed = {"", "none", "minimal", "low", "medium", "high", "max", "xhigh"}
-        if effort is None or effort in allowed | {"ultra"}:
+        if effort in allowed | {"ultra"}:
             return None
         return (
             f'invalid reasoning value: "{effort}" (must be "minimal", "low", '
             '"medium", "high", "xhigh", "ultra", "max", or "none")'
         )
+
+    def thinking_error(self, body: dict[str, Any], model_thinks: bool) -> str | None:
+        """Current (``routes.go`` ChatHandler, after the model lookup): asking a
+        model without the thinking capability to think is 400 ``"<model>" does
+        not support thinking`` (Go ``%q`` of the model as sent). An effort of
+        ``"none"`` (think false) or none at all passes. 2025 has no field."""
+        if self.is_2025 or model_thinks or effort_of(body) in ("", "none"):
+            return None
+        return f"{go_quote(str(body.get('model') or ''))} does not support thinking"
 
     def thinks(self, body: dict[str, Any], model_thinks: bool) -> bool:
         """Whether ``reasoning`` goes out: current only, on by default for models
@@ -141,11 +148,69 @@ class Ollama:
         """
         if self.is_2025 or not model_thinks:
             return False
-        effort = body.get("reasoning_effort")
-        reasoning = body.get("reasoning")
-        if isinstance(reasoning, dict) and reasoning.get("effort") is not None:
-            effort = reasoning.get("effort")
-        return effort != "none"
+        return effort_of(body) != "none"
+
+    def invalid_model_name(self, name: str) -> str | None:
+        """The 400 text for a model name ``model.ParseName`` cannot qualify.
+
+        2025 (``routes.go`` ChatHandler): ``!name.IsValid()`` -> ``model is
+        required``. Current (``parseAndValidateModelRef`` ->
+        ``writeModelRefParseError``): ``invalid model name``
+        (``errtypes.InvalidModelNameErrMsg``).
+        """
+        if valid_model_name(name if self.is_2025 else name.strip()):  # ParseRef trims
+            return None
+        return "model is required" if self.is_2025 else "invalid model name"
+
+    def show_not_found(self, name: str) -> str:
+        """The 404 text of ``GET /v1/models/{name}`` (``routes.go`` ShowHandler).
+
+        2025: ``model 'x' not found`` as requested. Current: the name is
+        canonicalised first (``DisplayShortest``), so ``x`` is ``x:latest``.
+        """
+        if self.is_2025:
+            return f"model '{name}' not found"
+        return f"model '{display_shortest(name)}' not found"
+
+    def format_error(self, body: dict[str, Any]) -> str | None:
+        """A ``json_schema`` whose schema is not a JSON object: the runner's error.
+
+        Both versions (``llm/server.go`` / ``llm/llama_server.go`` Completion):
+        a format that is not ``null``, ``""`` or ``"json"`` must start with
+        ``{``, else ``invalid format: %q; expected "json" or a valid JSON Schema
+        object`` -- a runner error, so a 500 (or the stream's error chunk).
+        """
+        response_format = body.get("response_format")
+        if not isinstance(response_format, dict):
+            return None
+        if str(response_format.get("type") or "").strip().lower() != "json_schema":
+            return None
+        json_schema = response_format.get("json_schema")
+        if not isinstance(json_schema, dict) or "schema" not in json_schema:
+            return None
+        schema = json_schema["schema"]
+        if schema is None or schema in ("", "json") or isinstance(schema, dict):
+            return None
+        raw = json.dumps(schema)
+        return (
+            f'invalid format: {go_quote(raw)}; expected "json" or a valid JSON'
+            " Schema object"
+        )
+
+    @staticmethod
+    def tool_name(message: dict[str, Any], messages: list[Any]) -> str | None:
+        """Current (``FromChatRequest`` nameFromToolCallID): a tool message
+        without ``name`` takes the name of the call its ``tool_call_id`` names,
+        the last such call winning."""
+        if message.get("name") or not message.get("tool_call_id"):
+            return message.get("name")
+        for earlier in reversed(messages):
+            calls = earlier.get("tool_calls") if isinstance(earlier, dict) else None
+            for call in calls if isinstance(calls, list) else []:
+                if isinstance(call, dict) and call.get("id") == message["tool_call_id"]:
+                    function = call.get("function")
+                    return function.get("name") if isinstance(function, dict) else None
+        return None
 
     def logprobs(self, body: dict[str, Any]) -> int | None:
         """How many top alternatives to report per token, or None for no logprobs.
@@ -223,6 +288,71 @@ class Ollama:
         sorts the keys of tool-call ``arguments``. Current (an ordered map,
         ``api/types.go``): keeps the model's order at the top level."""
         return self.is_2025
+
+
+def effort_of(body: dict[str, Any]) -> str:
+    """The reasoning effort Ollama reads (current ``FromChatRequest``): a
+    ``reasoning`` object wins over ``reasoning_effort`` even without an
+    ``effort`` (then ""); ``null`` counts as absent."""
+    reasoning = body.get("reasoning")
+    if isinstance(reasoning, dict):
+        return str(reasoning.get("effort") or "")
+    effort = body.get("reasoning_effort")
+    return effort if isinstance(effort, str) else ""
+
+
+def _valid_part(kind: str, part: str) -> bool:
+    """``types/model/name.go`` isValidPart (the same in both versions)."""
+    if not 1 <= len(part) <= (350 if kind == "host" else 80):
+        return False
+    if not (part[0].isascii() and (part[0].isalnum() or part[0] == "_")):
+        return False
+    for char in part[1:]:
+        if char in "_-" or (char.isascii() and char.isalnum()):
+            continue
+        if char == "." and kind != "namespace":
+            continue
+        if char == ":" and kind == "host":
+            continue
+        return False
+    return True
+
+
+def _parse_name(name: str) -> tuple[str, str, str, str]:
+    """``model.ParseName``: host, namespace, model, tag with the defaults."""
+    host, namespace, tag = "registry.ollama.ai", "library", "latest"
+    rest = name
+    if rest.rfind(":") > rest.rfind("/"):
+        rest, _, tag = rest.rpartition(":")
+        rest, tag = rest or "!MISSING!", tag or "!MISSING!"
+    if "/" in rest:
+        rest, _, model = rest.rpartition("/")
+        rest, model = rest or "!MISSING!", model or "!MISSING!"
+        if "/" in rest:
+            host, _, namespace = rest.rpartition("/")
+            host, namespace = host or "!MISSING!", namespace or "!MISSING!"
+            host = host.split("://", 1)[-1]
+        else:
+            namespace = rest
+    else:
+        model = rest
+    return host, namespace, model, tag
+
+
+def valid_model_name(name: str) -> bool:
+    """``model.ParseName(name).IsValid()``: every part present and well formed."""
+    parts = _parse_name(name)
+    kinds = ("host", "namespace", "model", "tag")
+    return all(_valid_part(kind, part) for kind, part in zip(kinds, parts, strict=True))
+
+
+def display_shortest(name: str) -> str:
+    """``Name.DisplayShortest``: ``x`` -> ``x:latest``, ``ns/x`` -> ``ns/x:latest``."""
+    host, namespace, model, tag = _parse_name(name.strip())
+    if host.lower() != "registry.ollama.ai":
+        return f"{host}/{namespace}/{model}:{tag}"
+    prefix = "" if namespace.lower() == "library" else f"{namespace}/"
+    return f"{prefix}{model}:{tag}"
 
 
 def error_type_for(status: int) -> str:

@@ -30,6 +30,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from http.client import responses
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -440,12 +441,21 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _route(self, method: str, body: Any, raw: bytes) -> None:
         path = urlsplit(self.path).path.rstrip("/")
-        if method == "POST" and path == CHAT_PATH:
+        model = unquote(path[len(MODELS_PATH) + 1 :])
+        # gin routes (routes.go): /v1/models/:model is one path segment, and
+        # HandleMethodNotAllowed answers a known path's other methods with 405.
+        route = {CHAT_PATH: "POST", MODELS_PATH: "GET"}.get(path)
+        if path.startswith(MODELS_PATH + "/") and model and "/" not in model:
+            route = "GET"
+        if route is not None and method != route:
+            text = {"Content-Type": "text/plain"}
+            self._send_bytes(405, b"405 method not allowed", text)
+        elif path == CHAT_PATH:
             self._chat(raw)
-        elif method == "GET" and path == MODELS_PATH:
+        elif path == MODELS_PATH:
             self._send_json(200, self._models_list())
-        elif method == "GET" and path.startswith(MODELS_PATH + "/"):
-            self._model(unquote(path[len(MODELS_PATH) + 1 :]))
+        elif route is not None:
+            self._model(model)
         else:
             self._send_bytes(404, b"404 page not found", {"Content-Type": "text/plain"})
 
@@ -459,7 +469,7 @@ class _Handler(BaseHTTPRequestHandler):
         model = self.stand_in.catalogue.get(name)
         if model is None:
             ollama = self.stand_in.ollama
-            message = ollama.model_not_found(name)
+            message = ollama.show_not_found(name)
             body = ollama_error(message, ollama.handler_error_type(404))
             self._send_json(404, body, encoder=True)
         else:
@@ -479,6 +489,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(err.status, body_out, encoder=encoder)
             return
         view = model_view(body, model, ollama)
+        format_error = ollama.format_error(body)
+        if format_error:  # the runner refuses the grammar before any output
+            self._send_generation(body, view, Reply(runner_error=format_error), False)
+            return
         try:
             reply = self.stand_in._answer(view)
         except Exception as exc:  # a broken script must not hang the client
@@ -486,10 +500,11 @@ class _Handler(BaseHTTPRequestHandler):
             message = f"stand-in script failed: {exc!r}"
             self._send_json(500, ollama_error(message), encoder=True)
             return
-        if reply.status != 200:
+        if reply.status != 200:  # Ollama's own (scheduling) error: its envelope
             error_type = ollama.handler_error_type(reply.status)
-            answer = error_body(reply.status, reply.error, self.req_id, error_type)
-            self._send_json(reply.status, answer, encoder=True)
+            message = reply.error or responses.get(reply.status, "error").lower()
+            body_out = ollama_error(message, error_type)
+            self._send_json(reply.status, body_out, encoder=True)
             return
         thinks = ollama.thinks(body, model.thinking or reply.reasoning is not None)
         self._send_generation(body, view, reply, thinks)

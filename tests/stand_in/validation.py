@@ -5,10 +5,12 @@
    an empty ``messages`` is ``"[] is too short - 'messages'"``, then
    ``fromChatRequest`` checks content shapes, tool-call arguments and image
    parts (:meth:`Ollama.decode_image`). All 400 ``invalid_request_error``.
-2. ``routes.go`` ChatHandler: an empty model is 400 ``model is required``; an
-   unknown one 404 (:meth:`Ollama.model_not_found`); tools on a model without
-   tools 400 ``<qualified name> does not support tools``. These go through the
-   writer's ``writeError``, whose ``type`` differs by version
+2. ``routes.go`` ChatHandler: an empty model is 400 ``model is required``; a
+   name ``model.ParseName`` cannot qualify 400 (:meth:`Ollama.invalid_model_name`);
+   an unknown one 404 (:meth:`Ollama.model_not_found`); thinking asked of a
+   model that cannot think 400 (current, :meth:`Ollama.thinking_error`); tools
+   on a model without tools 400 ``<qualified name> does not support tools``.
+   These go through the writer's ``writeError``, whose ``type`` differs by version
    (:meth:`Ollama.handler_error_type`).
 
 Neither version checks images against the model: an image sent to a text-only
@@ -73,9 +75,15 @@ def _check_handler(
     name = body.get("model") or ""
     if not name.strip():
         raise refuse(400, "model is required")
+    invalid = ollama.invalid_model_name(name)
+    if invalid:
+        raise refuse(400, invalid)
     model = catalogue.get(name)
     if model is None:
         raise refuse(404, ollama.model_not_found(name))
+    no_thinking = ollama.thinking_error(body, model.thinking)
+    if no_thinking:
+        raise refuse(400, no_thinking)
     if body.get("tools") and not model.tools:
         raise refuse(400, f"{model.qualified_name} does not support tools")
     return model
@@ -163,16 +171,23 @@ def model_view(
     ):
         kind = response_format["type"].strip().lower()
         view["response_format"] = {**response_format, "type": kind}
+    messages = body["messages"]
     view["messages"] = [
-        _message_view(m, model, ollama) for m in body["messages"] if isinstance(m, dict)
+        _message_view(m, model, ollama, messages)
+        for m in messages
+        if isinstance(m, dict)
     ]
     return view
 
 
 def _message_view(
-    message: dict[str, Any], model: ModelInfo, ollama: Ollama
+    message: dict[str, Any], model: ModelInfo, ollama: Ollama, messages: list[Any]
 ) -> dict[str, Any]:
     view = dict(message)
+    if ollama.keeps_tool_message_fields() and str(view.get("role")).lower() == "tool":
+        name = ollama.tool_name(view, messages)
+        if name:
+            view["name"] = name
     if not ollama.keeps_tool_calls(view) or not view.get("tool_calls"):
         view.pop("tool_calls", None)
     if not ollama.keeps_tool_message_fields():

@@ -163,7 +163,8 @@ def completion_body(
 
 
 def logprobs_for(text: str, top: int) -> list[dict[str, Any]]:
-    """``api.Logprob`` entries, one per word of ``text`` (a fixed -0.1 each)."""
+    """``api.Logprob`` entries, one per word of ``text`` (a fixed -0.1 each),
+    each with ``top`` alternatives when asked (``top_logprobs``)."""
     entries = []
     for piece in split_tokens(text):
         entry: dict[str, Any] = {
@@ -171,9 +172,11 @@ def logprobs_for(text: str, top: int) -> list[dict[str, Any]]:
             "logprob": -0.1,
             "bytes": list(piece.encode()),
         }
-        if top:
+        if top:  # ``top`` alternatives, best first: the token itself, then others
+            others = [f"{piece.strip() or piece}~{rank}" for rank in range(1, top)]
             entry["top_logprobs"] = [
-                {"token": piece, "logprob": -0.1, "bytes": list(piece.encode())}
+                {"token": token, "logprob": -0.1 - rank, "bytes": list(token.encode())}
+                for rank, token in enumerate([piece, *others])
             ]
         entries.append(entry)
     return entries
