@@ -323,7 +323,7 @@ def test_a_gif_of_a_million_frames_is_counted_only_up_to_the_cap() -> None:
         "image = load_image(gif_with_frames(10**6))\n"
         "assert image.frames == FRAME_COUNT_LIMIT, image.frames",
         "from tests.robustness._support import gif_with_frames\n"
-        "from langchain_gravix_vision.images import load_image\n"
+        "from langchain_gravix_vision.inputs import load_image\n"
         "from langchain_gravix_vision.images._frames import FRAME_COUNT_LIMIT\n",
     )
     assert outcome.ok, outcome
