@@ -208,17 +208,16 @@ async def run(
     )
     task = task_args(args)
     sources = list(getattr(args, "sources", None) or expand_inputs(args.inputs))
-    done = Done.read(args.output, args.format)
+    done = getattr(args, "done", None) or Done.read(args.output, args.format)
     summary = summary or Summary()
     writer = Writer(stream, args.format)
     todo: list[tuple[int, str, Record]] = []
     for source in sources:
         stub = _stub(args, task, source)
         stub.image_sha256 = image_sha256(source)
-        reused = None if done.has(stub) else done.reusable(stub)
         if done.has(stub):
             summary.skipped += 1
-        elif reused is not None:  # the same bytes and job under another name
+        elif (reused := done.reusable(stub)) is not None:  # same bytes, other name
             writer.write(reused)
             summary.reused += 1
         else:
@@ -298,7 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.subparser.error(f"--output: the folder of {args.output!r} does not exist")
     try:
         args.sources = expand_inputs(args.inputs)
-        Done.read(args.output, args.format)  # refuse another file before any work
+        args.done = Done.read(args.output, args.format)  # refused before any work
     except (NoImagesFound, NotJsonl) as exc:
         sys.stderr.write(f"gravix-vision: {exc}.\n")
         return 2

@@ -10,20 +10,24 @@ from __future__ import annotations
 import base64
 import io
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from PIL import Image
 
-from tests.stand_in import VERSIONS, Reply, StandInServer
+from tests.stand_in import Reply, StandInServer
+from tests.unit_tests.ollama_http._calls import (
+    HELLO,
+    VISION_MODEL,
+    chat,
+    error_of,
+    is_2025,
+)
 
 pytestmark = pytest.mark.enable_socket
 
 TEXT_MODEL = "llama3.1:8b"
-VISION_MODEL = "gemma3:12b"
-HELLO = [{"role": "user", "content": "Hello"}]
 
 
 def _tool(name: str) -> dict[str, Any]:
@@ -46,34 +50,6 @@ def _png_b64() -> str:
 PNG = _png_b64()
 
 
-@pytest.fixture(params=VERSIONS)
-def server(request: pytest.FixtureRequest) -> Iterator[StandInServer]:
-    with StandInServer(
-        ollama=request.param, extra_models={"thinker": ["thinking"]}
-    ) as s:
-        yield s
-
-
-@pytest.fixture
-def http(server: StandInServer) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=server.base_url,
-        headers={"Authorization": "Bearer sk-fake"},
-        timeout=10,
-    ) as client:
-        yield client
-
-
-def _is_2025(server: StandInServer) -> bool:
-    return server.ollama.name == "2025"
-
-
-def _chat(http: httpx.Client, **body: Any) -> httpx.Response:
-    body.setdefault("model", VISION_MODEL)
-    body.setdefault("messages", HELLO)
-    return http.post("/chat/completions", json=body)
-
-
 def _events(response: httpx.Response) -> list[Any]:
     """SSE payloads in order: dicts, and the string ``[DONE]``."""
     events = []
@@ -84,10 +60,6 @@ def _events(response: httpx.Response) -> list[Any]:
     return events
 
 
-def _error(response: httpx.Response) -> dict[str, Any]:
-    return response.json()["error"]
-
-
 # -- images ---------------------------------------------------------------------
 
 
@@ -96,7 +68,7 @@ def test_image_to_a_text_only_model_is_answered_200_and_never_seen(
 ) -> None:
     image = {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG}"}}
     content = [{"type": "text", "text": "What is this?"}, image]
-    response = _chat(
+    response = chat(
         http, model=TEXT_MODEL, messages=[{"role": "user", "content": content}]
     )
     assert response.status_code == 200
@@ -147,13 +119,13 @@ def test_image_url_forms(
     error_current: str | None,
 ) -> None:
     image = {"type": "image_url", "image_url": {"url": url}}
-    response = _chat(http, messages=[{"role": "user", "content": [image]}])
-    expected = error_2025 if _is_2025(server) else error_current
+    response = chat(http, messages=[{"role": "user", "content": [image]}])
+    expected = error_2025 if is_2025(server) else error_current
     if expected is None:
         assert response.status_code == 200
     else:
         assert response.status_code == 400
-        assert _error(response) == {
+        assert error_of(response) == {
             "message": expected,
             "type": "invalid_request_error",
             "param": None,
@@ -166,7 +138,7 @@ def test_image_url_forms(
 
 def test_stream_shape(server: StandInServer, http: httpx.Client) -> None:
     server.script_queue([Reply(content="one two three")])
-    response = _chat(http, stream=True, stream_options={"include_usage": True})
+    response = chat(http, stream=True, stream_options={"include_usage": True})
     events = _events(response)
     assert events[-1] == "[DONE]"
     usage = events[-2]
@@ -178,7 +150,7 @@ def test_stream_shape(server: StandInServer, http: httpx.Client) -> None:
     assert "".join(d.get("content", "") for d in deltas) == "one two three"
     assert finishes[:-1] == [None] * (len(finishes) - 1)
     assert finishes[-1] == "stop"
-    if _is_2025(server):
+    if is_2025(server):
         assert all(d["role"] == "assistant" for d in deltas)
         assert deltas[-1] == {"role": "assistant", "content": ""}
     else:
@@ -192,14 +164,14 @@ def test_runner_error_after_output_ends_the_stream_without_finish_or_done(
     server: StandInServer, http: httpx.Client
 ) -> None:
     server.script_queue([Reply(content="partial answer", runner_error="boom")])
-    response = _chat(http, stream=True, stream_options={"include_usage": True})
+    response = chat(http, stream=True, stream_options={"include_usage": True})
     assert response.status_code == 200
     events = _events(response)
     assert "[DONE]" not in events
     assert all(e["choices"][0]["finish_reason"] is None for e in events)
     last = events[-1]
     assert last["model"] == ""
-    role = {"role": "assistant"} if _is_2025(server) else {}
+    role = {"role": "assistant"} if is_2025(server) else {}
     assert last["choices"][0]["delta"] == {**role, "content": ""}
     text = "".join(e["choices"][0]["delta"]["content"] for e in events)
     assert text == "partial answer"
@@ -208,30 +180,30 @@ def test_runner_error_after_output_ends_the_stream_without_finish_or_done(
 def test_runner_error_before_output(server: StandInServer, http: httpx.Client) -> None:
     """2025: still 200 and one empty chunk; current: a real HTTP 500."""
     server.script_queue([Reply(runner_error="model runner crashed")])
-    response = _chat(http, stream=True)
-    if _is_2025(server):
+    response = chat(http, stream=True)
+    if is_2025(server):
         assert response.status_code == 200
         (event,) = _events(response)
         assert event["choices"][0]["finish_reason"] is None
     else:
         assert response.status_code == 500
-        assert _error(response)["message"] == "model runner crashed"
+        assert error_of(response)["message"] == "model runner crashed"
 
 
 def test_runner_error_without_stream_is_a_500(
     server: StandInServer, http: httpx.Client
 ) -> None:
     server.script_queue([Reply(content="partial", runner_error="boom")])
-    response = _chat(http)
+    response = chat(http)
     assert response.status_code == 500
-    assert _error(response)["type"] == "api_error"
+    assert error_of(response)["type"] == "api_error"
 
 
 def test_empty_done_reason_is_a_null_finish_reason(
     server: StandInServer, http: httpx.Client
 ) -> None:
     server.script_queue([Reply(content="cut", finish_reason="")])
-    assert _chat(http).json()["choices"][0]["finish_reason"] is None
+    assert chat(http).json()["choices"][0]["finish_reason"] is None
 
 
 # -- tools ----------------------------------------------------------------------
@@ -241,7 +213,7 @@ def test_tool_choice_is_not_a_request_field(
     server: StandInServer, http: httpx.Client
 ) -> None:
     forced = {"type": "function", "function": {"name": "beta"}}
-    response = _chat(
+    response = chat(
         http,
         model=TEXT_MODEL,
         messages=[{"role": "user", "content": "Please call alpha now."}],
@@ -269,11 +241,11 @@ def test_assistant_tool_calls_survive_only_with_null_content_in_2025(
         {"role": "assistant", "content": content, "tool_calls": [call]},
         {"role": "tool", "tool_call_id": "call_1", "content": "42"},
     ]
-    response = _chat(http, model=TEXT_MODEL, messages=messages, tools=[_tool("alpha")])
+    response = chat(http, model=TEXT_MODEL, messages=messages, tools=[_tool("alpha")])
     assert response.status_code == 200
     assistant = server.seen[-1]["messages"][1]
     kept = "tool_calls" in assistant
-    assert kept == (content is None or not _is_2025(server))
+    assert kept == (content is None or not is_2025(server))
 
 
 def test_unparsable_arguments_are_refused_only_where_parsed(
@@ -284,22 +256,22 @@ def test_unparsable_arguments_are_refused_only_where_parsed(
         {"role": "user", "content": "Hi"},
         {"role": "assistant", "content": "text", "tool_calls": [call]},
     ]
-    response = _chat(http, model=TEXT_MODEL, messages=messages)
-    if _is_2025(server):
+    response = chat(http, model=TEXT_MODEL, messages=messages)
+    if is_2025(server):
         assert response.status_code == 200  # dropped unparsed
     else:
         assert response.status_code == 400
-        assert _error(response)["message"] == "invalid tool call arguments"
+        assert error_of(response)["message"] == "invalid tool call arguments"
 
 
 def test_tool_call_argument_keys(server: StandInServer, http: httpx.Client) -> None:
     args = {"zeta": {"b": 1, "a": 2}, "alpha": 1}
     server.script_queue([Reply(tool_calls=[{"name": "alpha", "arguments": args}])])
-    response = _chat(http, model=TEXT_MODEL, tools=[_tool("alpha")])
+    response = chat(http, model=TEXT_MODEL, tools=[_tool("alpha")])
     (call,) = response.json()["choices"][0]["message"]["tool_calls"]
     expected = (
         '{"alpha":1,"zeta":{"a":2,"b":1}}'
-        if _is_2025(server)
+        if is_2025(server)
         else '{"zeta":{"a":2,"b":1},"alpha":1}'
     )
     assert call["function"]["arguments"] == expected
@@ -313,9 +285,9 @@ def test_finish_reason_with_tool_calls(
 ) -> None:
     calls = [{"name": "alpha", "arguments": {}}]
     server.script_queue([Reply(tool_calls=calls, finish_reason="length")])
-    response = _chat(http, model=TEXT_MODEL, tools=[_tool("alpha")])
+    response = chat(http, model=TEXT_MODEL, tools=[_tool("alpha")])
     finish = response.json()["choices"][0]["finish_reason"]
-    assert finish == ("tool_calls" if _is_2025(server) else "length")
+    assert finish == ("tool_calls" if is_2025(server) else "length")
 
 
 # -- errors -------------------------------------------------------------------
@@ -324,22 +296,22 @@ def test_finish_reason_with_tool_calls(
 def test_tools_on_a_model_without_tools(
     server: StandInServer, http: httpx.Client
 ) -> None:
-    response = _chat(http, tools=[_tool("alpha")])
+    response = chat(http, tools=[_tool("alpha")])
     assert response.status_code == 400
-    error = _error(response)
+    error = error_of(response)
     assert error["message"] == (
         "registry.ollama.ai/library/gemma3:12b does not support tools"
     )
     assert error["type"] == (
-        "api_error" if _is_2025(server) else "invalid_request_error"
+        "api_error" if is_2025(server) else "invalid_request_error"
     )
 
 
 def test_unknown_model(server: StandInServer, http: httpx.Client) -> None:
-    response = _chat(http, model="nope:1b")
+    response = chat(http, model="nope:1b")
     assert response.status_code == 404
-    error = _error(response)
-    if _is_2025(server):
+    error = error_of(response)
+    if is_2025(server):
         assert error == {
             "message": 'model "nope:1b" not found, try pulling it first',
             "type": "api_error",
@@ -354,10 +326,10 @@ def test_unknown_model(server: StandInServer, http: httpx.Client) -> None:
 def test_missing_model(server: StandInServer, http: httpx.Client) -> None:
     response = http.post("/chat/completions", json={"messages": HELLO})
     assert response.status_code == 400
-    error = _error(response)
+    error = error_of(response)
     assert error["message"] == "model is required"
     assert error["type"] == (
-        "api_error" if _is_2025(server) else "invalid_request_error"
+        "api_error" if is_2025(server) else "invalid_request_error"
     )
 
 
@@ -422,7 +394,7 @@ def test_go_decode_errors(http: httpx.Client, raw: bytes, message: str) -> None:
     )
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/json; charset=utf-8"
-    assert _error(response) == {
+    assert error_of(response) == {
         "message": message,
         "type": "invalid_request_error",
         "param": None,
@@ -439,12 +411,12 @@ def test_trailing_data_after_the_body_is_ignored(http: httpx.Client) -> None:
 
 
 def test_fields_only_current_decodes(server: StandInServer, http: httpx.Client) -> None:
-    response = _chat(http, logprobs=5)
-    if _is_2025(server):
+    response = chat(http, logprobs=5)
+    if is_2025(server):
         assert response.status_code == 200
     else:
         assert response.status_code == 400
-        assert _error(response)["message"] == (
+        assert error_of(response)["message"] == (
             "json: cannot unmarshal number into Go struct field "
             "ChatCompletionRequest.logprobs of type bool"
         )
@@ -461,7 +433,7 @@ def test_response_format_type_is_lower_cased_and_trimmed(
         "properties": {"caption": {"type": "string"}},
         "required": ["caption"],
     }
-    response = _chat(
+    response = chat(
         http,
         response_format={"type": " JSON_Schema ", "json_schema": {"schema": schema}},
     )
@@ -470,24 +442,24 @@ def test_response_format_type_is_lower_cased_and_trimmed(
 
 
 def test_reasoning_only_from_current(server: StandInServer, http: httpx.Client) -> None:
-    message = _chat(http, model="thinker").json()["choices"][0]["message"]
-    stream = _events(_chat(http, model="thinker", stream=True))
+    message = chat(http, model="thinker").json()["choices"][0]["message"]
+    stream = _events(chat(http, model="thinker", stream=True))
     streamed = [e["choices"][0]["delta"].get("reasoning") for e in stream[:-1]]
-    if _is_2025(server):
+    if is_2025(server):
         assert "reasoning" not in message
         assert not any(streamed)
     else:
         assert message["reasoning"]
         assert any(streamed)
-        off = _chat(http, model="thinker", reasoning_effort="none").json()
+        off = chat(http, model="thinker", reasoning_effort="none").json()
         assert "reasoning" not in off["choices"][0]["message"]
 
 
 def test_content_types(http: httpx.Client) -> None:
-    answer = _chat(http)
+    answer = chat(http)
     assert answer.headers["content-type"] == "application/json"
     assert answer.content.endswith(b"}\n")
-    stream = _chat(http, stream=True)
+    stream = chat(http, stream=True)
     assert stream.headers["content-type"] == "text/event-stream"
 
 
@@ -501,17 +473,17 @@ def test_gateway_behaviour_is_the_same_for_both_versions(
         headers={"Authorization": "Basic eA=="},
     )
     assert response.status_code == 401
-    assert _error(response)["message"] == "Invalid API key"
+    assert error_of(response)["message"] == "Invalid API key"
     assert response.headers["x-request-id"].startswith("req_")
-    assert _chat(http).headers["x-ratelimit-limit-requests"] == "100"
+    assert chat(http).headers["x-ratelimit-limit-requests"] == "100"
 
 
 def test_logprobs_only_from_current(server: StandInServer, http: httpx.Client) -> None:
     server.script_queue([Reply(content="one two")] * 2)
-    choice = _chat(http, logprobs=True).json()["choices"][0]
-    stream = _events(_chat(http, logprobs=True, stream=True))
+    choice = chat(http, logprobs=True).json()["choices"][0]
+    stream = _events(chat(http, logprobs=True, stream=True))
     streamed = [e["choices"][0].get("logprobs") for e in stream if e != "[DONE]"]
-    if _is_2025(server):
+    if is_2025(server):
         assert "logprobs" not in choice
         assert not any(streamed)
     else:

@@ -7,86 +7,56 @@ Ollama file and function are cited in tests/stand_in/ollama.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.stand_in import VERSIONS, Reply, StandInServer
+from tests.stand_in import Reply, StandInServer
+from tests.unit_tests.ollama_http._calls import (
+    VISION_MODEL,
+    chat,
+    error_of,
+    is_2025,
+)
 
 pytestmark = pytest.mark.enable_socket
-
-VISION_MODEL = "gemma3:12b"
-HELLO = [{"role": "user", "content": "Hello"}]
-
-
-@pytest.fixture(params=VERSIONS)
-def server(request: pytest.FixtureRequest) -> Iterator[StandInServer]:
-    with StandInServer(
-        ollama=request.param, extra_models={"thinker": ["thinking"]}
-    ) as running:
-        yield running
-
-
-@pytest.fixture
-def http(server: StandInServer) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=server.base_url,
-        headers={"Authorization": "Bearer sk-fake"},
-        timeout=10,
-    ) as client:
-        yield client
-
-
-def _is_2025(server: StandInServer) -> bool:
-    return server.ollama.name == "2025"
-
-
-def _chat(http: httpx.Client, **body: Any) -> httpx.Response:
-    body.setdefault("model", VISION_MODEL)
-    body.setdefault("messages", HELLO)
-    return http.post("/chat/completions", json=body)
-
-
-def _error(response: httpx.Response) -> dict[str, Any]:
-    return response.json()["error"]
 
 
 def test_reasoning_effort_on_a_model_that_does_not_think(
     server: StandInServer, http: httpx.Client
 ) -> None:
     """routes.go ChatHandler (current): ``"<model>" does not support thinking``."""
-    response = _chat(http, reasoning_effort="high")
-    if _is_2025(server):  # no such request field: ignored
+    response = chat(http, reasoning_effort="high")
+    if is_2025(server):  # no such request field: ignored
         assert response.status_code == 200
     else:
         assert response.status_code == 400
-        assert _error(response) == {
+        assert error_of(response) == {
             "message": '"gemma3:12b" does not support thinking',
             "type": "invalid_request_error",
             "param": None,
             "code": None,
         }
-    assert _chat(http, reasoning_effort="none").status_code == 200  # think: false
-    assert _chat(http, model="thinker", reasoning_effort="high").status_code == 200
+    assert chat(http, reasoning_effort="none").status_code == 200  # think: false
+    assert chat(http, model="thinker", reasoning_effort="high").status_code == 200
 
 
 def test_reasoning_takes_precedence_over_reasoning_effort(
     server: StandInServer, http: httpx.Client
 ) -> None:
     """openai.go FromChatRequest: a ``reasoning`` object wins, even empty."""
-    both = _chat(http, reasoning={"effort": "none"}, reasoning_effort="high")
+    both = chat(http, reasoning={"effort": "none"}, reasoning_effort="high")
     assert both.status_code == 200
-    empty = _chat(http, reasoning={}, reasoning_effort="bogus")
+    empty = chat(http, reasoning={}, reasoning_effort="bogus")
     assert empty.status_code == 200  # effort "" from the object; "bogus" unread
-    flipped = _chat(http, reasoning={"effort": "bogus"}, reasoning_effort="low")
-    assert flipped.status_code == (200 if _is_2025(server) else 400)
-    thinker = _chat(
+    flipped = chat(http, reasoning={"effort": "bogus"}, reasoning_effort="low")
+    assert flipped.status_code == (200 if is_2025(server) else 400)
+    thinker = chat(
         http, model="thinker", reasoning={"effort": "high"}, reasoning_effort="none"
     )
     message = thinker.json()["choices"][0]["message"]
-    assert ("reasoning" in message) is not _is_2025(server)
+    assert ("reasoning" in message) is not is_2025(server)
 
 
 @pytest.mark.parametrize("name", ["bad name!", "-dash", "a/b/c/d", "x:y:"])
@@ -95,16 +65,16 @@ def test_an_invalid_model_name_is_400(
 ) -> None:
     """2025: ``!name.IsValid()`` -> "model is required"; current:
     ``parseAndValidateModelRef`` -> "invalid model name"."""
-    response = _chat(http, model=name)
+    response = chat(http, model=name)
     assert response.status_code == 400
-    error = _error(response)
-    if _is_2025(server):
+    error = error_of(response)
+    if is_2025(server):
         assert error["message"] == "model is required"
         assert error["type"] == "api_error"
     else:
         assert error["message"] == "invalid model name"
         assert error["type"] == "invalid_request_error"
-    assert _chat(http, model="nope:1b").status_code == 404  # valid, unknown
+    assert chat(http, model="nope:1b").status_code == 404  # valid, unknown
 
 
 @pytest.mark.parametrize(
@@ -134,14 +104,14 @@ def test_a_tool_with_wrongly_typed_parameters_is_400(
 ) -> None:
     """``api.Tool`` (api/types.go) is decoded down to its properties."""
     tool = {"type": "function", "function": {"name": "f", "parameters": parameters}}
-    response = _chat(http, model="llama3.1:8b", tools=[tool])
+    response = chat(http, model="llama3.1:8b", tools=[tool])
     assert response.status_code == 400
-    message = _error(response)["message"]
+    message = error_of(response)["message"]
     assert message.startswith("json: cannot unmarshal ")
     assert f".tools.function.{field} of type {go_type}" in message
     fine = {"type": "object", "properties": {"x": {"type": ["string", "null"]}}}
     tool["function"]["parameters"] = fine
-    assert _chat(http, model="llama3.1:8b", tools=[tool]).status_code == 200
+    assert chat(http, model="llama3.1:8b", tools=[tool]).status_code == 200
 
 
 @pytest.mark.parametrize("stream", [False, True])
@@ -150,18 +120,18 @@ def test_a_json_schema_that_is_not_an_object_is_a_runner_error(
 ) -> None:
     """llm/server.go Completion: the format must start with ``{``."""
     response_format = {"type": "json_schema", "json_schema": {"schema": [1, 2]}}
-    response = _chat(http, response_format=response_format, stream=stream)
-    if stream and _is_2025(server):  # the error line becomes one empty chunk
+    response = chat(http, response_format=response_format, stream=stream)
+    if stream and is_2025(server):  # the error line becomes one empty chunk
         assert response.status_code == 200
         assert "[DONE]" not in response.text
         return
     assert response.status_code == 500
-    assert _error(response)["message"] == (
+    assert error_of(response)["message"] == (
         'invalid format: "[1, 2]"; expected "json" or a valid JSON Schema object'
     )
     for schema in ({"type": "object"}, "json", None):
         fine = {"type": "json_schema", "json_schema": {"schema": schema}}
-        assert _chat(http, response_format=fine).status_code == 200
+        assert chat(http, response_format=fine).status_code == 200
 
 
 def test_model_paths_are_one_segment_and_unknown_models_per_version(
@@ -175,12 +145,12 @@ def test_model_paths_are_one_segment_and_unknown_models_per_version(
     assert http.get("/models/gemma3:12b").status_code == 200
     unknown = http.get("/models/nope")
     assert unknown.status_code == 404
-    if _is_2025(server):
-        assert _error(unknown)["message"] == "model 'nope' not found"
-        assert _error(unknown)["type"] == "api_error"
+    if is_2025(server):
+        assert error_of(unknown)["message"] == "model 'nope' not found"
+        assert error_of(unknown)["type"] == "api_error"
     else:
-        assert _error(unknown)["message"] == "model 'nope:latest' not found"
-        assert _error(unknown)["type"] == "not_found_error"
+        assert error_of(unknown)["message"] == "model 'nope:latest' not found"
+        assert error_of(unknown)["type"] == "not_found_error"
 
 
 def test_other_methods_on_known_paths_are_405(http: httpx.Client) -> None:
@@ -203,13 +173,13 @@ def test_ollamas_own_503_keeps_ollamas_error_envelope(
     """routes.go handleScheduleError: ErrMaxQueue is a 503 from Ollama itself."""
     busy = "server busy, please try again.  maximum pending requests exceeded"
     server.script_queue([Reply(status=503, error=busy)])
-    response = _chat(http)
+    response = chat(http)
     assert response.status_code == 503
     assert response.json() == {
         "error": {"message": busy, "type": "api_error", "param": None, "code": None}
     }
     server.fail_next(status=503)  # the gateway's 503 keeps Gravix's envelope
-    assert "meta" in _chat(http).json()
+    assert "meta" in chat(http).json()
 
 
 def test_current_names_a_tool_message_from_its_call_id(
@@ -223,9 +193,9 @@ def test_current_names_a_tool_message_from_its_call_id(
         {"role": "assistant", "content": None, "tool_calls": [call]},
         {"role": "tool", "tool_call_id": "call_1", "content": "42"},
     ]
-    assert _chat(http, model="llama3.1:8b", messages=messages).status_code == 200
+    assert chat(http, model="llama3.1:8b", messages=messages).status_code == 200
     tool_message = server.seen[-1]["messages"][-1]
-    if _is_2025(server):
+    if is_2025(server):
         assert "name" not in tool_message
     else:
         assert tool_message["name"] == "lookup"
@@ -271,7 +241,7 @@ def test_a_server_refusing_thinking_is_a_typed_error(server: StandInServer) -> N
     llm = _llm(
         server, reasoning_effort="high", profile_overrides={"reasoning_output": True}
     )
-    if _is_2025(server):
+    if is_2025(server):
         assert llm.invoke("Hello").content
         return
     with pytest.raises(UnsupportedCapabilityError, match="does not think"):
@@ -290,8 +260,8 @@ def test_top_logprobs_answers_as_many_alternatives_as_asked(
 ) -> None:
     """openai.go ToChatCompletion: ``top_logprobs`` of the runner's top N."""
     server.script_queue([Reply(content="one two")])
-    choice = _chat(http, logprobs=True, top_logprobs=2).json()["choices"][0]
-    if _is_2025(server):
+    choice = chat(http, logprobs=True, top_logprobs=2).json()["choices"][0]
+    if is_2025(server):
         assert "logprobs" not in choice
         return
     first = choice["logprobs"]["content"][0]

@@ -1,0 +1,1 @@
+"""The stand-in over raw HTTP, per emulated Ollama version."""
