@@ -38,6 +38,7 @@ def scripted_replies(notebook: str) -> list[Any]:
         markdown_table,
         moderation,
         photo_located,
+        scripted,
         text,
     )
     from tests.stand_in import Reply
@@ -46,10 +47,14 @@ def scripted_replies(notebook: str) -> list[Any]:
     photos = "../tests/data/photos"
     if notebook == "01_quickstart":
         return [
-            Reply(content="A vision-language model answers questions about images."),
-            Reply(content="Red, green and blue."),
-            Reply(content="Hello!"),
-            Reply(content="A tabby cat sitting and looking to the side."),
+            Reply(
+                content=scripted(
+                    "A vision-language model answers questions about images."
+                )
+            ),
+            Reply(content=scripted("Red, green and blue.")),
+            Reply(content=scripted("Hello!")),
+            Reply(content=scripted("A tabby cat sitting and looking to the side.")),
         ]
     if notebook == "02_agent_with_vision_tools":
         return [
@@ -62,7 +67,7 @@ def scripted_replies(notebook: str) -> list[Any]:
                 ]
             ),
             json_reply(description("A tabby cat looking to the side.", ["cat"])),
-            Reply(content="It is a tabby cat."),
+            Reply(content=scripted("It is a tabby cat.")),
             Reply(
                 tool_calls=[
                     {
@@ -72,7 +77,7 @@ def scripted_replies(notebook: str) -> list[Any]:
                 ]
             ),
             json_reply(chart(charts["bar_sales"])),
-            Reply(content="Revenue was highest in 2022 (31 million USD)."),
+            Reply(content=scripted("Revenue was highest in 2022 (31 million USD).")),
             Reply(
                 tool_calls=[
                     {
@@ -82,7 +87,7 @@ def scripted_replies(notebook: str) -> list[Any]:
                 ]
             ),
             json_reply(text(texts["receipt"])),
-            Reply(content="The total is 9.70."),
+            Reply(content=scripted("The total is 9.70.")),
             Reply(
                 tool_calls=[
                     {
@@ -92,7 +97,11 @@ def scripted_replies(notebook: str) -> list[Any]:
                 ]
             ),
             json_reply(photo_located("coffee.png", "cup")),
-            Reply(content="The cup is in the middle of the photo, on its saucer."),
+            Reply(
+                content=scripted(
+                    "The cup is in the middle of the photo, on its saucer."
+                )
+            ),
         ]
     if notebook == "03_charts_to_tables":
         return [
@@ -121,8 +130,10 @@ def scripted_replies(notebook: str) -> list[Any]:
             json_reply(text(invoice)),
             json_reply(text("Revenue (million USD): 2021 12, 2022 31, 2023 24")),
             Reply(
-                content="The total is 1,250.00 EUR (scan.pdf, p1), due within"
-                " 30 days (scan.pdf, p1; report.pdf, p1)."
+                content=scripted(
+                    "The total is 1,250.00 EUR (scan.pdf, p1), due within"
+                    " 30 days (scan.pdf, p1; report.pdf, p1)."
+                )
             ),
         ]
     if notebook == "08_extract_invoices":  # the scan, the typed PDF, moderation

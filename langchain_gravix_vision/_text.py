@@ -19,6 +19,22 @@ def short(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def middle(value: object, limit: int = 80) -> str:
+    """Return ``str(value)`` with its middle cut out past ``limit`` characters.
+
+    For paths: both ends stay, so the folder it starts from and the file name.
+
+    Example:
+        >>> middle("photos/" + "a" * 100 + "/cat.jpg", 30)
+        'photos/aaaaaaa…aaaaaaa/cat.jpg'
+    """
+    text = str(value)
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) // 2
+    return text[:head] + "…" + text[len(text) - (limit - 1 - head) :]
+
+
 def printable(value: object, limit: int = 60) -> str:
     r"""Return ``value`` as one safe line: control characters escaped, then shortened.
 
@@ -33,6 +49,11 @@ def printable(value: object, limit: int = 60) -> str:
     return short(text, limit)
 
 
+MIN_SECRET_CHARS = 6
+"""Shorter values are not redacted: replacing a one-letter "key" everywhere would
+garble every message, and a value that short protects nothing."""
+
+
 def redact(text: str, secrets: Iterable[str] = (), *, shapes: bool = True) -> str:
     """Remove the given secrets and (``shapes``) anything shaped like a key or token.
 
@@ -43,9 +64,9 @@ def redact(text: str, secrets: Iterable[str] = (), *, shapes: bool = True) -> st
         'key [REDACTED] and Bearer tok-9'
     """
     for secret in secrets:
-        if secret:
+        if len(secret) >= MIN_SECRET_CHARS:
             text = text.replace(secret, "[REDACTED]")
     return _SECRET_SHAPES.sub("[REDACTED]", text) if shapes else text
 
 
-__all__ = ["printable", "redact", "short"]
+__all__ = ["MIN_SECRET_CHARS", "middle", "printable", "redact", "short"]

@@ -1,8 +1,11 @@
 """One exception hierarchy for the package: image, policy, capability and output errors.
 
 Every message is written for the reader who has to act on it (a person or an
-agent): it names the problem and what to do, and never contains an absolute
-path or a secret. Each class carries a short machine-readable ``code``.
+agent): it names the problem and what to do, and never contains a secret or a
+path the caller did not give (a path is shown as given, never what it resolves
+to). Each class carries a short machine-readable ``code``. A hint names the
+``ImagePolicy`` field to change; the CLI and the MCP server name their own flags
+instead (:func:`for_surface`).
 
 Example:
     >>> from langchain_gravix_vision.errors import ImageTooLarge, GravixVisionError
@@ -12,6 +15,9 @@ Example:
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Mapping
 
 import openai
 from pydantic import ValidationError
@@ -189,6 +195,25 @@ def failure_message(exc: BaseException) -> str | None:
     return None
 
 
+_POLICY_FIELD = re.compile(r"ImagePolicy\.([a-z_]+)")
+
+
+def for_surface(message: str, settings: Mapping[str, str]) -> str:
+    """Name the surface's own settings instead of ``ImagePolicy`` fields.
+
+    Each ``ImagePolicy.<field>`` in ``message`` that the surface has a setting
+    for (a CLI flag, an MCP server option) is named as that setting; others stay.
+
+    Example:
+        >>> for_surface("Add it to ImagePolicy.allowed_hosts if it is trusted.",
+        ...             {"allowed_hosts": "--allow-host"})
+        'Add it to --allow-host if it is trusted.'
+    """
+    if not settings:
+        return message
+    return _POLICY_FIELD.sub(lambda m: settings.get(m[1], m[0]), message)
+
+
 def unreachable(host: str | None) -> str:
     """What to say when the API cannot be reached: the host tried, what to check.
 
@@ -252,5 +277,5 @@ __all__ = [
     "UnsupportedCapabilityError",
     "UnsupportedImageFormat",
 ]
-"""The exception classes, which the package re-exports. ``failure_message`` and
-``server_message`` are helpers for the package's own modules."""
+"""The exception classes, which the package re-exports. ``failure_message``,
+``for_surface`` and ``server_message`` are helpers for the package's own modules."""

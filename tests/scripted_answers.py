@@ -20,6 +20,7 @@ from langchain_gravix_vision.inputs import load_image
 from langchain_gravix_vision.profiles import QWEN25VL_RESOLUTION
 from tests.stand_in import Reply
 from tests.stand_in.messages import decode_data_url, last_user_text, request_images
+from tests.stand_in.responder import SCRIPTED
 
 DATA = Path(__file__).resolve().parent / "data"
 GROUND_TRUTH: dict[str, Any] = json.loads((DATA / "ground_truth.json").read_text())
@@ -27,6 +28,11 @@ PHOTO_BOXES: dict[str, dict[str, list[int]]] = json.loads(
     (DATA / "photo_boxes.json").read_text()
 )
 """Hand-measured boxes (x1, y1, x2, y2 in original pixels) in shipped photos."""
+
+
+def scripted(prose: str) -> str:
+    """Prose the stand-in answers, marked as scripted (data fields stay as they are)."""
+    return prose if prose.startswith(SCRIPTED) else f"{SCRIPTED} {prose}"
 
 
 def json_reply(payload: dict[str, Any]) -> Reply:
@@ -39,12 +45,12 @@ def description(
 ) -> dict[str, Any]:
     """An ``ImageDescription`` answer."""
     return {
-        "caption": caption,
-        "description": caption,
+        "caption": scripted(caption),
+        "description": scripted(caption),
         "objects": objects,
         "people": [],
         "text_present": [],
-        "answer": answer,
+        "answer": scripted(answer) if answer else None,
     }
 
 
@@ -65,7 +71,7 @@ def chart(spec: dict[str, Any]) -> dict[str, Any]:
         "y_axis": {"label": spec["y_label"], "unit": None, "scale": None},
         "series": series,
         "table_markdown": "\n".join(rows),
-        "summary": f"{spec['title']}.",
+        "summary": scripted(f"{spec['title']}."),
         "answer": None,
         "notes": [],
     }

@@ -15,7 +15,7 @@ import openai
 from langchain_core.messages import AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
-from langchain_gravix_vision._text import redact
+from langchain_gravix_vision._text import MIN_SECRET_CHARS, redact
 from langchain_gravix_vision.chat_models import _guards
 
 PROVIDER = "gravixlayer"
@@ -79,7 +79,7 @@ def redacted(
     chunks: Iterator[ChatGenerationChunk], key: str
 ) -> Iterator[ChatGenerationChunk]:
     """``chunks`` with ``key`` removed from their text (see :func:`finish_chunk`)."""
-    redactor = StreamRedactor(key) if key else None
+    redactor = StreamRedactor(key) if len(key) >= MIN_SECRET_CHARS else None
     with closing(cast(Generator[ChatGenerationChunk, None, None], chunks)):
         while True:
             with _converting(redactor):
@@ -93,7 +93,7 @@ async def aredacted(
     chunks: AsyncIterator[ChatGenerationChunk], key: str
 ) -> AsyncIterator[ChatGenerationChunk]:
     """Async :func:`redacted`."""
-    redactor = StreamRedactor(key) if key else None
+    redactor = StreamRedactor(key) if len(key) >= MIN_SECRET_CHARS else None
     async with aclosing(cast(AsyncGenerator[ChatGenerationChunk, None], chunks)):
         while (chunk := await _anext(chunks, redactor)) is not None:
             yield chunk

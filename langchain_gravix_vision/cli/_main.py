@@ -63,6 +63,9 @@ from langchain_gravix_vision.tools import (
     VisionTool,
 )
 
+SETTINGS = {"allowed_hosts": "--allow-host"}
+"""The ``ImagePolicy`` fields error hints name as this CLI's flags."""
+
 
 class NoImagesFound(ValueError):
     """A folder given as an input holds no image or PDF."""
@@ -202,7 +205,11 @@ async def run(
     """
     tool = args.tool_class(
         llm=build_llm(args),
-        image_policy=ImagePolicy(allow_any_path=True),  # the user named the files
+        # The user named the files; private hosts only with --allow-host.
+        image_policy=ImagePolicy(
+            allow_any_path=True, allowed_hosts=tuple(args.allow_host or ())
+        ),
+        setting_names=SETTINGS,
         detail=getattr(args, "detail", None),
         **_tool_options.tool_options(args),
     )

@@ -143,6 +143,13 @@ COMMON_OPTIONS = [
         help="image detail: low caps each image at 256 image tokens"
         " (default: the model's maximum)",
     ),
+    option(
+        "--allow-host",
+        action="append",
+        metavar="HOST",
+        help="also fetch URLs on this private or loopback host (repeatable;"
+        " trusted hosts only: public hosts need no flag)",
+    ),
     option("--no-progress", action="store_true", help="no progress bar on stderr"),
     option(
         "--pages",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 
-from langchain_gravix_vision._text import printable
+from langchain_gravix_vision._text import middle, printable
 from langchain_gravix_vision.errors import ImageNotFound, ImageSourceNotAllowed
 from langchain_gravix_vision.images import _jail
 from langchain_gravix_vision.images._policy import ImagePolicy
@@ -13,10 +14,19 @@ from langchain_gravix_vision.images._raw import RawImage, cap_bytes
 
 
 def _shown(given: str) -> str:
-    """The path as it may appear in messages: relative and short, else basename."""
-    if not os.path.isabs(given) and len(given) <= 60:
-        return printable(given)
-    return printable(os.path.basename(given.rstrip("/\\")) or "path")
+    r"""The path as the caller gave it, for messages; never what it resolves to.
+
+    One safe line (control characters escaped), its middle cut when long.
+
+    Example:
+        >>> _shown("photos/cat\n.jpg")
+        'photos/cat\\n.jpg'
+    """
+    return middle(printable(given, limit=sys.maxsize), SHOWN_CHARS) or "''"
+
+
+SHOWN_CHARS = 80
+"""The longest path shown in a message; longer ones lose their middle."""
 
 
 def _inside(real: str, root: str) -> bool:
@@ -46,14 +56,14 @@ def read_path(given: str, policy: ImagePolicy) -> RawImage:
     component from the root's descriptor, symlinks followed only while they
     stay beneath it), non-blocking (a FIFO swapped in cannot hang) and
     re-checked with ``fstat``; at most ``max_source_bytes + 1`` bytes are
-    read. Messages show the path as given when it is relative and short, else
-    only its basename.
+    read. Messages show the path as given (escaped, its middle cut when long),
+    never the real path it resolves to.
 
     Example:
         >>> read_path("/etc/passwd", ImagePolicy(allowed_roots=("/srv",)))
         Traceback (most recent call last):
         ...
-        langchain_gravix_vision.errors.ImageSourceNotAllowed: passwd is outside the allowed directories; move the image under an allowed directory or add its folder to ImagePolicy.allowed_roots
+        langchain_gravix_vision.errors.ImageSourceNotAllowed: /etc/passwd is outside the allowed directories; move the image under an allowed directory or add its folder to ImagePolicy.allowed_roots
     """  # noqa: E501
     shown = _shown(given)
     if "\x00" in given:
@@ -68,7 +78,12 @@ def read_path(given: str, policy: ImagePolicy) -> RawImage:
 
 
 def _not_found(given: str, shown: str) -> ImageNotFound:
-    hint = "; '~' is not expanded, give the real path" if given[:1] == "~" else ""
+    if given[:1] == "~":
+        hint = "; '~' is not expanded, give the real path"
+    elif not os.path.isabs(given):
+        hint = " (a relative path is read from the working directory)"
+    else:
+        hint = ""
     return ImageNotFound(f"{shown} was not found{hint}")
 
 

@@ -25,10 +25,9 @@ import errno
 import logging
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
 
 from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
@@ -40,6 +39,7 @@ from langchain_gravix_vision._tool_options import load_schema
 from langchain_gravix_vision._version import __version__
 from langchain_gravix_vision.chat_models import API_KEY_ENV
 from langchain_gravix_vision.images import ImagePolicy
+from langchain_gravix_vision.mcp._roots import file_root, narrow_roots
 from langchain_gravix_vision.mcp._transports import (
     is_loopback,
     listen_on,
@@ -47,7 +47,11 @@ from langchain_gravix_vision.mcp._transports import (
     serve_stdio,
 )
 from langchain_gravix_vision.profiles import DEFAULT_MODEL
-from langchain_gravix_vision.tools import ExtractFieldsTool, GravixVisionToolkit
+from langchain_gravix_vision.tools import (
+    ExtractFieldsTool,
+    GravixVisionToolkit,
+    VisionTool,
+)
 
 if TYPE_CHECKING:
     from mcp import types
@@ -95,6 +99,13 @@ def add_parser(
         default=None,
         metavar="DIR",
         help="directory local image paths must be under (repeatable; default: cwd)",
+    )
+    sub.add_argument(
+        "--allow-host",
+        action="append",
+        default=None,
+        metavar="HOST",
+        help="also fetch image URLs on this private or loopback host (repeatable)",
     )
     sub.add_argument("--model", default=DEFAULT_MODEL, help="vision model")
     sub.add_argument(
@@ -151,39 +162,18 @@ def output_schema(tool: BaseTool) -> dict[str, Any] | None:
     return None
 
 
-def file_root(uri: str) -> Path | None:
-    """The directory of a ``file://`` MCP root (``None`` for other schemes)."""
-    parts = urlsplit(uri)
-    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
-        return None
-    return Path(unquote(parts.path))
-
-
-def _inside(child: str, parent: str) -> bool:
-    return child == parent or child.startswith(parent.rstrip(os.sep) + os.sep)
-
-
-def narrow_roots(server: Iterable[str], client: Iterable[Path]) -> tuple[str, ...]:
-    """Directories inside both a server root and a client root (both real paths).
-
-    Example:
-        >>> narrow_roots(["/srv"], [Path("/srv/a"), Path("/tmp")])
-        ('/srv/a',)
-    """
-    server_dirs = list(server)
-    client_dirs = [os.path.realpath(c) for c in client]
-    kept: list[str] = []
-    for s in server_dirs:
-        for c in client_dirs:
-            if _inside(c, s):
-                kept.append(c)
-            elif _inside(s, c):
-                kept.append(s)
-    return tuple(dict.fromkeys(kept))
+SETTINGS = {
+    "allowed_roots": "the server's --root",
+    "allowed_hosts": "the server's --allow-host",
+}
+"""The ``ImagePolicy`` fields error hints name as this server's options."""
 
 
 class VisionMCPServer:
-    """The LangChain vision tools behind an MCP low-level ``Server``."""
+    """The LangChain vision tools behind an MCP low-level ``Server``.
+
+    Error hints name the server's options (``--root``), not ``ImagePolicy``.
+    """
 
     def __init__(
         self,
@@ -195,7 +185,12 @@ class VisionMCPServer:
     ) -> None:
         import anyio
 
-        self.tools = {tool.name: tool for tool in tools}
+        self.tools = {
+            tool.name: tool.model_copy(update={"setting_names": SETTINGS})
+            if isinstance(tool, VisionTool)
+            else tool
+            for tool in tools
+        }
         self.policy = policy
         self.secrets = [s for s in secrets if s]
         self.gate = anyio.Semaphore(max(1, concurrency))
@@ -341,7 +336,10 @@ def main(args: argparse.Namespace) -> int:
     if missing:
         return _fail(f"--root must be an existing directory: {', '.join(missing)}")
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    policy = ImagePolicy(allowed_roots=tuple(roots) if roots else None)
+    policy = ImagePolicy(
+        allowed_roots=tuple(roots) if roots else None,
+        allowed_hosts=tuple(args.allow_host or ()),
+    )
     tools = GravixVisionToolkit(
         llm=build_llm(args),
         image_policy=policy,

@@ -47,6 +47,7 @@ from langchain_gravix_vision.errors import (
     InvalidPageRange,
     ModelOutputError,
     failure_message,
+    for_surface,
 )
 from langchain_gravix_vision.images import (
     ImagePolicy,
@@ -99,6 +100,11 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
 
     image_policy: ImagePolicy = Field(default_factory=ImagePolicy)
     """Where images may come from and how they are prepared."""
+
+    setting_names: dict[str, str] = Field(default_factory=dict)
+    """How error hints name ``image_policy`` fields: ``{}`` keeps
+    ``ImagePolicy.<field>`` (Python); the CLI and the MCP server map fields to
+    their own flags, e.g. ``{"allowed_hosts": "--allow-host"}``."""
 
     detail: Literal["low", "high", "auto"] | None = None
     """Image detail: ``"low"`` caps the image at 256 image tokens; ``"high"``,
@@ -350,7 +356,7 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
                 f"internal_error: unexpected {type(exc).__name__} in the vision tool; "
                 "try another image or report the problem."
             )
-        message = redact(message, self._secrets())
+        message = redact(for_surface(message, self.setting_names), self._secrets())
         logger.info("vision tool failed: %s", message)
         return ToolException(message)
 

@@ -17,6 +17,8 @@ from langchain_core.tools import BaseTool
 from PIL import Image, ImageDraw, ImageFont
 
 from langchain_gravix_vision import ChatGravixVision
+from langchain_gravix_vision.images._paths import _shown
+from langchain_gravix_vision.images._sources import source_kind
 from tests.stand_in import StandInServer
 from tests.unit_tests.images._imaging import encode, png_bytes
 
@@ -73,12 +75,20 @@ def error_code(message: ToolMessage) -> str:
 
 
 def assert_no_leak(
-    texts: Iterable[str], forbidden: Iterable[str | os.PathLike[str]] = ()
+    texts: Iterable[str],
+    forbidden: Iterable[str | os.PathLike[str]] = (),
+    *,
+    given: str = "",
 ) -> None:
-    """No text contains the key, the repo root, a given path or any absolute path."""
+    """No text contains the key, the repo root, a forbidden path or any absolute
+    path, except the source exactly as the caller ``given`` it (as messages show
+    it: escaped, its middle cut when long) — never what it resolves to."""
     needles = {LEAK_KEY, str(REPO_ROOT), *(os.fspath(p) for p in forbidden)}
     needles |= {os.path.realpath(n) for n in needles if n.startswith("/")}
+    shown = _shown(given) if given and source_kind(given) == "path" else ""
     for text in texts:
+        if shown:
+            text = text.replace(shown, "<as given>")
         for needle in needles:
             assert needle not in text, f"{needle!r} leaked into {text[:300]!r}"
         match = _ABSOLUTE_PATH.search(text)

@@ -682,10 +682,11 @@ def check_tool(tool: Any, case: Case, env: Env, server: StandInServer) -> None:
     """Call ``tool`` with the case's input, as an agent does; check the outcome."""
     before = len(server.requests)
     started = time.monotonic()
-    message = call_tool(tool, {case.arg: case.resolve(env)})
+    given = case.resolve(env)
+    message = call_tool(tool, {case.arg: given})
     assert time.monotonic() - started < case.budget_s
     assert isinstance(message, ToolMessage)
-    assert_no_leak([str(message.content)], _forbidden(env))
+    assert_no_leak([str(message.content)], _forbidden(env), given=str(given))
     if case.expect is None:
         assert message.status == "success", message.content
         _assert_safe_success(server, before)
@@ -700,10 +701,11 @@ def check_tool(tool: Any, case: Case, env: Env, server: StandInServer) -> None:
 @pytest.mark.parametrize("case", PARAMS)
 def test_chat_model(case: Case, env: Env, server: StandInServer) -> None:
     llm = vision_model(server, image_policy=case.image_policy(env))
+    given = case.resolve(env)
     prompt = HumanMessage(
         [
             {"type": "text", "text": "What is in this image?"},
-            {"type": "image", "url": case.resolve(env)},
+            {"type": "image", "url": given},
         ]
     )
     before = len(server.requests)
@@ -722,7 +724,7 @@ def test_chat_model(case: Case, env: Env, server: StandInServer) -> None:
     assert type(error) is case.expect
     assert error.code == case.expect.code
     assert case.match in str(error)
-    assert_no_leak([str(error), repr(error)], _forbidden(env))
+    assert_no_leak([str(error), repr(error)], _forbidden(env), given=str(given))
     assert len(server.requests) == before
 
 

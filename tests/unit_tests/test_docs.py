@@ -143,3 +143,37 @@ def test_docs_index_lists_every_page() -> None:
     for page in (ROOT / "docs").glob("*.md"):
         if page.name != "index.md":
             assert f"]({page.name})" in index, f"docs/index.md misses {page.name}"
+
+
+def test_the_agent_example_reads_the_chart_and_answers_from_its_data(
+    elsewhere: Path,
+) -> None:
+    """docs/tools.md's agent: read_chart on the path as given succeeds, and the
+    last message names the x value the tool read as highest (what the calling
+    model saw). That it is 2022 is model quality: tests/evals (live)."""
+    from langchain_gravix_vision import ChartData
+
+    (snippet,) = [
+        code
+        for skip, code in _blocks(ROOT / "docs" / "tools.md")
+        if "create_agent" in code and not skip
+    ]
+    scope: dict[str, object] = {"__name__": "__docs__"}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(compile(snippet, "docs/tools.md", "exec"), scope)
+    messages = scope["state"]["messages"]  # type: ignore[index]
+    calls = [call for m in messages if m.type == "ai" for call in m.tool_calls]
+    assert [(c["name"], c["args"].get("image")) for c in calls] == [
+        ("read_chart", "sales.png")
+    ]
+    (result,) = [m for m in messages if m.type == "tool"]
+    assert result.status != "error", result.content
+    chart = ChartData.model_validate(result.artifact.model_dump())
+    points = [p for series in chart.series for p in series.points if p.y is not None]
+    assert points, "the tool read no value"
+    highest = str(max(points, key=lambda p: p.y or 0.0).x)
+    assert highest in str(result.content), "the calling model never saw the data"
+    last = messages[-1]
+    assert last.type == "ai"
+    assert not last.tool_calls
+    assert highest in last.text

@@ -103,14 +103,42 @@ class ChartData(VisionResult):
         description="Caveats, e.g. 'values estimated from gridlines'.",
     )
 
+    def series_table(self, max_rows: int = 50) -> str:
+        r"""The series as an ``x | series...`` table (first ``max_rows`` x values).
+
+        What the calling LLM reads when the model gave no ``table_markdown``.
+
+        Example:
+            >>> ChartData(chart_type="bar", series=[ChartSeries(name="sales",
+            ...     points=[ChartPoint(x="2021", y=12), ChartPoint(x="2022", y=None)])]
+            ... ).series_table()
+            'x | sales\n2021 | 12\n2022 | ?'
+        """
+        xs = list(dict.fromkeys(p.x for s in self.series for p in s.points))
+        if not xs:
+            return ""
+        values = [{p.x: p.y for p in s.points} for s in self.series]
+        rows = [" | ".join(["x", *(s.name for s in self.series)])]
+        for x in xs[:max_rows]:
+            cells = (v.get(x) for v in values)
+            rows.append(
+                " | ".join(
+                    [str(x), *("?" if c is None else f"{c:.12g}" for c in cells)]
+                )
+            )
+        if len(xs) > max_rows:
+            rows.append(f"... {len(xs) - max_rows} more rows in the artifact")
+        return "\n".join(rows)
+
     def to_content(self) -> str:
-        """Concise text for the calling LLM."""
+        """Concise text for the calling LLM: answer, head, table, summary."""
         head = f"{self.chart_type} chart" + (f" '{self.title}'" if self.title else "")
         parts = [head]
         if self.answer:
             parts.insert(0, f"Answer: {self.answer}")
-        if self.table_markdown:
-            parts.append(self.table_markdown)
+        table = self.table_markdown or self.series_table()
+        if table:
+            parts.append(table)
         if self.summary:
             parts.append(self.summary)
         return "\n".join(parts)

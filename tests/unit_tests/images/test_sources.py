@@ -37,8 +37,14 @@ def layout(tmp_path: Path) -> dict[str, Path]:
     return {"tmp": tmp_path, "root": root, "outside": outside}
 
 
-def _no_abs_path(exc: pytest.ExceptionInfo[Exception], tmp: Path) -> None:
+def _no_abs_path(
+    exc: pytest.ExceptionInfo[Exception], tmp: Path, given: str = ""
+) -> None:
+    """The message names no path but the one given (never what it resolves to)."""
     message = str(exc.value)
+    if given:
+        assert given in message, "the path as the caller gave it"
+        message = message.replace(given, "<given>")
     assert str(tmp) not in message
     assert os.path.realpath(tmp) not in message
 
@@ -63,10 +69,11 @@ def test_relative_path_under_cwd_is_the_default(
 
 def test_path_outside_root_is_refused(layout: dict[str, Path]) -> None:
     policy = ImagePolicy(allowed_roots=(layout["root"],))
+    given = str(layout["outside"] / "secret.png")
     with pytest.raises(ImageSourceNotAllowed, match="outside the allowed") as exc:
-        load_image(str(layout["outside"] / "secret.png"), policy=policy)
-    _no_abs_path(exc, layout["tmp"])
-    assert "secret.png" in str(exc.value)
+        load_image(given, policy=policy)
+    _no_abs_path(exc, layout["tmp"], given)
+    assert "ImagePolicy.allowed_roots" in str(exc.value)  # the Python setting
 
 
 def test_dot_dot_traversal_is_refused(
@@ -172,14 +179,51 @@ def test_tilde_is_not_expanded(
         _no_abs_path(exc, layout["tmp"])
 
 
-def test_missing_file_message_has_no_absolute_path(layout: dict[str, Path]) -> None:
+def test_missing_file_message_names_the_path_as_given(
+    layout: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     policy = ImagePolicy(allowed_roots=(layout["root"],))
+    given = str(layout["root"] / "nope.png")
     with pytest.raises(ImageSourceNotAllowed, match="not found") as exc:
-        load_image(str(layout["root"] / "nope.png"), policy=policy)
-    _no_abs_path(exc, layout["tmp"])
-    assert "nope.png" in str(exc.value)
+        load_image(given, policy=policy)
+    _no_abs_path(exc, layout["tmp"], given)
     assert isinstance(exc.value, ImageNotFound)
     assert exc.value.code == "not_found"
+    # A relative path: as given, and where it was looked for (not the cwd itself).
+    monkeypatch.chdir(layout["root"])
+    with pytest.raises(ImageNotFound) as exc:
+        load_image("photos/cat.jpg", policy=policy)
+    assert str(exc.value).startswith("photos/cat.jpg was not found")
+    assert "working directory" in str(exc.value)
+    _no_abs_path(exc, layout["tmp"], "photos/cat.jpg")
+
+
+def test_a_path_is_shown_escaped_and_long_ones_keep_both_ends(
+    layout: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(layout["root"])
+    with pytest.raises(ImageNotFound) as exc:
+        load_image("photos/cat\n\x1b[31m.jpg")
+    assert str(exc.value).startswith("photos/cat\\n\\x1b[31m.jpg was not found")
+    long = "albums/" + "/".join(["holiday-2024"] * 12) + "/cat.jpg"
+    with pytest.raises(ImageNotFound) as exc:
+        load_image(long)
+    shown = str(exc.value).split(" was not found")[0]
+    assert shown.startswith("albums/holiday-2024")
+    assert shown.endswith("/cat.jpg")
+    assert "…" in shown
+    assert len(shown) <= 80
+
+
+def test_a_link_out_of_the_root_is_named_as_given_never_by_its_target(
+    layout: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (layout["root"] / "link.png").symlink_to(layout["outside"] / "secret.png")
+    monkeypatch.chdir(layout["root"])
+    with pytest.raises(ImageSourceNotAllowed, match="outside") as exc:
+        load_image("link.png")
+    assert "secret" not in str(exc.value)
+    _no_abs_path(exc, layout["tmp"], "link.png")
 
 
 def test_nul_byte_in_path_is_refused() -> None:
