@@ -185,8 +185,10 @@ class _Filler:
             if len(values) == count:
                 break
             value = self.fill(items, _singular(name), depth + 1)
-            if not schema.get("uniqueItems") or value not in values:
+            if value not in values:  # the same sentence twice reads as broken
                 values.append(value)
+        while len(values) < low and not schema.get("uniqueItems"):
+            values.append(self.fill(items, _singular(name), depth + 1))
         return values
 
     # -- scalars ------------------------------------------------------------

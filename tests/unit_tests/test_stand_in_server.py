@@ -307,3 +307,5 @@ def test_free_answers_say_they_are_scripted_and_fit_the_request() -> None:
     assert plain.artifact.people == []
     texts = [plain.artifact.caption, plain.artifact.description]
     assert len(set(texts)) == len(texts)
+    assert len(set(plain.artifact.text_present)) == len(plain.artifact.text_present)
+    assert len(set(plain.artifact.objects)) == len(plain.artifact.objects)
