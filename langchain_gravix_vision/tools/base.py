@@ -128,6 +128,8 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
     strict_schema: ClassVar[bool] = True
     """Send the answer schema strict (the openai SDK's form) or as pydantic has it."""
     system_prompt: ClassVar[str]
+    call_example: ClassVar[str] = '{"image": "cat.jpg"}'
+    """Arguments shown to a model that sent a tool call's arguments as a non-object."""
 
     _runnables: dict[tuple[int, int], Runnable] = PrivateAttr(default_factory=dict)
 
@@ -324,7 +326,7 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
             ), None
         refusal = ToolMessage(
             "invalid_arguments: the tool call's arguments must be a JSON object,"
-            f' not {type(args).__name__}; pass e.g. {{"image": "cat.jpg"}}.',
+            f" not {type(args).__name__}; pass e.g. {self.call_example}.",
             tool_call_id=str(call.get("id") or ""),
             name=self.name,
             status="error",

@@ -80,6 +80,7 @@ class CompareImagesTool(VisionTool[CompareImagesArgs, ImageComparison]):
     result_schema = ImageComparison
     answer_schema = ComparisonAnswer
     system_prompt = COMPARE_SYSTEM
+    call_example = '{"images": ["before.jpg", "after.jpg"]}'
 
     max_total_image_tokens: int = Field(
         default=DEFAULT_TOTAL_IMAGE_TOKENS, ge=2 * MIN_IMAGE_SHARE

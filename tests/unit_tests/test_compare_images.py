@@ -335,6 +335,20 @@ def test_a_tool_error_reaches_the_agent_as_a_message(
     assert "images[1]" in sent  # the agent's model saw the error and could act
 
 
+@pytest.mark.parametrize(
+    "args", ['["a.png", "b.png"]', 5, {"images": ["a.png", 5]}, {"images": "a.png"}]
+)
+def test_malformed_arguments_are_refused_with_a_hint(wire: Wire, args: Any) -> None:
+    message = _tool(wire).invoke(
+        {"args": args, "id": "c", "name": "compare_images", "type": "tool_call"}
+    )
+    assert message.status == "error"
+    assert str(message.content).startswith("invalid_arguments: ")
+    if not isinstance(args, dict):
+        assert '"images"' in str(message.content)
+    assert wire.bodies == []
+
+
 def test_a_server_error_is_a_coded_message(wire: Wire, files: list[str]) -> None:
     wire.queue(httpx2.Response(500, json={"error": {"message": "runner died"}}))
     message = _call(_tool(wire), {"images": files[:2]})
