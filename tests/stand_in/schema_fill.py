@@ -214,7 +214,9 @@ class _Filler:
         for number in range(1, len(self.hints.image_sentences) + 1):
             with self.hints.about_image(number):
                 value = self.fill(item, _singular(name), depth + 1)
-            values.append({**value, "image": number})
+            values.append(
+                {**value, "image": number} if isinstance(value, dict) else value
+            )
         return values
 
     # -- scalars ------------------------------------------------------------
