@@ -21,6 +21,10 @@ from langchain_core.rate_limiters import InMemoryRateLimiter
 
 from langchain_gravix_vision.chat_models import ChatGravixVision
 
+CLI_SETTINGS = {"allowed_hosts": "--allow-host"}
+"""The ``ImagePolicy`` fields the CLI's error hints name as its flags
+(``VisionTool.setting_names``)."""
+
 
 def concurrency_arg(text: str) -> int:
     """``--concurrency``: a whole number, at least 1."""

@@ -16,6 +16,10 @@ Examples:
     gravix-vision text scans/ --output-format markdown --format markdown
     gravix-vision locate desk.jpg --query cup --annotate annotated/
     gravix-vision text report.pdf --pages 1-5
+    gravix-vision compare before.jpg after.jpg --question "What changed?"
+
+``compare`` is the exception: one request and one JSON record for all its
+inputs, never resumed (see ``cli/_compare.py``).
 """
 
 from __future__ import annotations
@@ -35,11 +39,11 @@ from langchain_core.runnables import RunnableConfig
 from pydantic import BaseModel
 
 from langchain_gravix_vision import _tool_options
-from langchain_gravix_vision._options import build_llm
+from langchain_gravix_vision._options import CLI_SETTINGS, build_llm
 from langchain_gravix_vision._text import printable
 from langchain_gravix_vision.annotate import annotate
 from langchain_gravix_vision.chat_models import API_KEY_ENV
-from langchain_gravix_vision.cli import doctor
+from langchain_gravix_vision.cli import _compare, doctor
 from langchain_gravix_vision.cli._output import (
     Done,
     NotJsonl,
@@ -62,9 +66,6 @@ from langchain_gravix_vision.tools import (
     ExtractTextTool,
     VisionTool,
 )
-
-SETTINGS = {"allowed_hosts": "--allow-host"}
-"""The ``ImagePolicy`` fields error hints name as this CLI's flags."""
 
 
 class NoImagesFound(ValueError):
@@ -209,7 +210,7 @@ async def run(
         image_policy=ImagePolicy(
             allow_any_path=True, allowed_hosts=tuple(args.allow_host or ())
         ),
-        setting_names=SETTINGS,
+        setting_names=CLI_SETTINGS,
         detail=getattr(args, "detail", None),
         **_tool_options.tool_options(args),
     )
@@ -300,6 +301,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return mcp_server.main(args)
     if args.command == "doctor":
         return doctor.main(args)
+    if args.command == "compare":  # one record for all inputs: no resume
+        return _compare.main(args, expand_inputs)
     if args.output and not Path(args.output).parent.is_dir():
         args.subparser.error(f"--output: the folder of {args.output!r} does not exist")
     try:

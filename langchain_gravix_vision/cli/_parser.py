@@ -1,7 +1,8 @@
 """The ``gravix-vision`` argument parser: one subcommand per vision tool.
 
 Each subcommand takes the options in ``COMMON_OPTIONS``, then its own from
-``COMMAND_OPTIONS``; ``mcp`` and ``doctor`` add their own subcommands.
+``COMMAND_OPTIONS``; ``compare``, ``mcp`` and ``doctor`` add their own
+subcommands.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from langchain_gravix_vision.chat_models import (
     BASE_URL_ENV,
     DEFAULT_API_BASE,
 )
-from langchain_gravix_vision.cli import doctor
+from langchain_gravix_vision.cli import _compare, doctor
 from langchain_gravix_vision.mcp import server as mcp_server
 from langchain_gravix_vision.profiles import DEFAULT_MODEL
 from langchain_gravix_vision.tools import (
@@ -223,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         add_options(sub, COMMON_OPTIONS + COMMAND_OPTIONS[name])
         sub.set_defaults(tool_class=tool_class, subparser=sub)
+    _compare.add_parser(subparsers, HelpFormatter)  # several images, one record
     mcp_server.add_parser(subparsers, HelpFormatter)  # gravix-vision mcp
     doctor.add_parser(subparsers)  # gravix-vision doctor: see doctor.py
     return parser

@@ -1,7 +1,8 @@
 """``gravix-vision mcp``: the vision tools over the Model Context Protocol.
 
 Serves the toolkit's tools (``describe_image``, ``read_chart``,
-``extract_text``, and any tool added to the toolkit later) with the official
+``extract_text``, ``locate_objects``, ``compare_images`` and any tool added
+to the toolkit later) with the official
 ``mcp`` SDK (the ``[mcp]`` extra), over stdio by default or Streamable HTTP
 (``--http``). Schemas come from the LangChain tools themselves: the input
 schema from each tool's argument model, the ``outputSchema`` from its result
@@ -69,9 +70,13 @@ DEFAULT_PORT = 8770
 """``--http``'s port (the keyless stand-in uses 8765, so both can run at once)."""
 
 
+SERVED: dict[str, Any] = {"comparison": True}
+"""Toolkit options the server always sets: it serves ``compare_images`` too."""
+
+
 def tool_names() -> list[str]:
     """The names of the tools the server serves (the toolkit's, in order)."""
-    return [tool.name for tool in GravixVisionToolkit(llm=None).get_tools()]
+    return [tool.name for tool in GravixVisionToolkit(llm=None, **SERVED).get_tools()]
 
 
 def add_parser(
@@ -345,6 +350,7 @@ def main(args: argparse.Namespace) -> int:
         image_policy=policy,
         moderation=args.moderation,
         extraction_schemas=args.schema or [],
+        **SERVED,
     ).get_tools()
     vision = VisionMCPServer(
         tools, policy, concurrency=args.concurrency, secrets=[key, token or ""]

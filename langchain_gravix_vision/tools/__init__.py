@@ -1,7 +1,8 @@
-"""Agent tools: the five vision tools, their base and the toolkit."""
+"""Agent tools: the vision tools, their base and the toolkit."""
 
 from langchain_gravix_vision.tools.base import VisionTool
 from langchain_gravix_vision.tools.chart import ReadChartTool
+from langchain_gravix_vision.tools.compare import CompareImagesTool
 from langchain_gravix_vision.tools.describe import DescribeImageTool
 from langchain_gravix_vision.tools.extract import (
     ExtractFieldsTool,
@@ -16,6 +17,7 @@ from langchain_gravix_vision.tools.schemas import (
     Detection,
     Detections,
     ExtractedText,
+    ImageComparison,
     ImageDescription,
     ImageModeration,
     PageExtractions,
@@ -28,6 +30,7 @@ from langchain_gravix_vision.tools.toolkit import GravixVisionToolkit
 __all__ = [
     "ChartData",
     "CitedExtraction",
+    "CompareImagesTool",
     "DescribeImageTool",
     "Detection",
     "Detections",
@@ -35,6 +38,7 @@ __all__ = [
     "ExtractTextTool",
     "ExtractedText",
     "GravixVisionToolkit",
+    "ImageComparison",
     "ImageDescription",
     "ImageModeration",
     "LocateObjectsTool",

@@ -70,7 +70,7 @@ from langchain_gravix_vision.tools.schemas import ImageArgs, VisionResult
 
 logger = logging.getLogger(__name__)
 
-ArgsT = TypeVar("ArgsT", bound=ImageArgs)
+ArgsT = TypeVar("ArgsT", bound=BaseModel)
 ResultT = TypeVar("ResultT", bound=VisionResult)
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -91,6 +91,8 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
     when the model is asked for another shape (``answer_schema``), :meth:`finish`
     turns the answer into ``ResultT`` (:meth:`finish_image` when that needs the
     image as sent; :meth:`read_answer` changes how the answer is read).
+    Arguments other than ``ImageArgs`` (several images) need their own
+    :meth:`_flow` and :meth:`_aflow`, built on :meth:`_attempt`.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -132,6 +134,8 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
     strict_schema: ClassVar[bool] = True
     """Send the answer schema strict (the openai SDK's form) or as pydantic has it."""
     system_prompt: ClassVar[str]
+    call_example: ClassVar[str] = '{"image": "cat.jpg"}'
+    """Arguments shown to a model that sent a tool call's arguments as a non-object."""
 
     _runnables: dict[tuple[int, int], Runnable] = PrivateAttr(default_factory=dict)
 
@@ -182,14 +186,15 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
 
     def _read(self, args: ArgsT) -> RawImage:
         """Read the one source (a URL argument is never read as a path)."""
-        text, allow_path = args.reading()
+        text, allow_path = cast(ImageArgs, args).reading()
         return read_string(text, self.image_policy, allow_path=allow_path)
 
     def _prepare_raw(self, raw: RawImage, args: ArgsT) -> PreparedImage:
         """The image, or the one selected page of a PDF, ready to send."""
         policy = self.image_policy
         with open_pages(raw, policy, detail=self.detail) as opened:
-            pages = select_pages(args.pages, opened.page_count, limit=policy.max_pages)
+            spec = cast(ImageArgs, args).pages
+            pages = select_pages(spec, opened.page_count, limit=policy.max_pages)
             if len(pages) > 1:
                 raise InvalidPageRange(
                     f"{self.name} reads one page per call; call it once per"
@@ -202,14 +207,14 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
         return self._prepare_raw(self._read(args), args)
 
     def _first(self, image: PreparedImage, args: ArgsT) -> Attempt:
+        prompt = {"type": "text", "text": self.user_prompt(args)}
+        return self._attempt([prompt, image.to_message_block(self.detail)])
+
+    def _attempt(self, content: list[Any]) -> Attempt:
+        """The first call: the system prompt, then one user message of ``content``."""
         messages: list[BaseMessage] = [
             SystemMessage(self.system_prompt),
-            HumanMessage(
-                [
-                    {"type": "text", "text": self.user_prompt(args)},
-                    image.to_message_block(self.detail),
-                ]
-            ),
+            HumanMessage(content),
         ]
         return Attempt(self.max_tokens, messages)
 
@@ -327,7 +332,7 @@ class VisionTool(BaseTool, Generic[ArgsT, ResultT]):
             ), None
         refusal = ToolMessage(
             "invalid_arguments: the tool call's arguments must be a JSON object,"
-            f' not {type(args).__name__}; pass e.g. {{"image": "cat.jpg"}}.',
+            f" not {type(args).__name__}; pass e.g. {self.call_example}.",
             tool_call_id=str(call.get("id") or ""),
             name=self.name,
             status="error",

@@ -8,6 +8,7 @@ from pydantic import ConfigDict, Field
 
 from langchain_gravix_vision.images import ImagePolicy
 from langchain_gravix_vision.tools.chart import ReadChartTool
+from langchain_gravix_vision.tools.compare import CompareImagesTool
 from langchain_gravix_vision.tools.describe import DescribeImageTool
 from langchain_gravix_vision.tools.extract import ExtractFieldsTool, Schema
 from langchain_gravix_vision.tools.locate import LocateObjectsTool
@@ -26,8 +27,10 @@ class GravixVisionToolkit(BaseToolkit):
             toolkit = GravixVisionToolkit(llm=ChatGravixVision(model="qwen2.5vl:7b"))
             tools = toolkit.get_tools()
 
-    ``moderation=True`` adds ``moderate_image``; ``extraction_schemas=[Invoice]``
-    one extraction tool per schema (``extract_invoice``).
+    ``moderation=True`` adds ``moderate_image``; ``comparison=True``
+    ``compare_images`` (several images in one question);
+    ``extraction_schemas=[Invoice]`` one extraction tool per schema
+    (``extract_invoice``).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -40,6 +43,10 @@ class GravixVisionToolkit(BaseToolkit):
 
     moderation: bool = False
     """Add ``moderate_image`` (OpenAI's image categories; default off)."""
+
+    comparison: bool = False
+    """Add ``compare_images`` (2 to 8 images, one question; default off, so the
+    default tool set an agent is given stays the four one-image tools)."""
 
     extraction_schemas: list[Schema] = Field(default_factory=list)
     """Add one extraction tool per schema (a pydantic model or a JSON schema)."""
@@ -54,6 +61,8 @@ class GravixVisionToolkit(BaseToolkit):
         ]
         if self.moderation:
             classes.append(ModerateImageTool)
+        if self.comparison:
+            classes.append(CompareImagesTool)
         shared = {"llm": self.llm, "image_policy": self.image_policy}
         tools = [tool_class(**shared) for tool_class in classes]
         tools += [ExtractFieldsTool(s, **shared) for s in self.extraction_schemas]

@@ -20,6 +20,7 @@ import pytest
 
 from langchain_gravix_vision import GravixVisionToolkit
 from langchain_gravix_vision.cli import main
+from langchain_gravix_vision.mcp.server import SERVED
 from tests.stand_in import StandInServer
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -49,7 +50,7 @@ def test_mcp_help_names_every_served_tool_and_its_defaults(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     text = " ".join(_help(capsys, "mcp").split())
-    names = [tool.name for tool in GravixVisionToolkit().get_tools()]
+    names = [tool.name for tool in GravixVisionToolkit(**SERVED).get_tools()]
     assert all(name in text for name in names)
     assert f"{len(names)} vision tools" in text
     assert "(default: 127.0.0.1)" in text

@@ -32,7 +32,12 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.context import RequestContext
 
 from langchain_gravix_vision import ChatGravixVision, GravixVisionToolkit, cli
-from langchain_gravix_vision.mcp.server import TOKEN_ENV, input_schema, output_schema
+from langchain_gravix_vision.mcp.server import (
+    SERVED,
+    TOKEN_ENV,
+    input_schema,
+    output_schema,
+)
 from tests.scripted_answers import description, json_reply
 from tests.stand_in import Reply, StandInServer
 
@@ -46,7 +51,7 @@ IMAGES = {
     "extract_text": "tests/data/text/receipt.png",
 }
 CODE = re.compile(r"^([a-z_]+): ")
-TOOL_NAMES = {t.name for t in GravixVisionToolkit().get_tools()}
+TOOL_NAMES = {t.name for t in GravixVisionToolkit(**SERVED).get_tools()}
 
 # A hang guard for the subprocesses, not a timing assertion.
 pytestmark = pytest.mark.timeout(300)
@@ -130,7 +135,7 @@ def log(tmp_path: Path) -> Iterator[IO[str]]:
 async def test_lists_tools_with_schemas_from_the_langchain_tools(
     stand_in: StandInServer, log: IO[str]
 ) -> None:
-    expected = {t.name: t for t in GravixVisionToolkit().get_tools()}
+    expected = {t.name: t for t in GravixVisionToolkit(**SERVED).get_tools()}
     async with _session(stand_in, log) as session:
         listed = (await session.list_tools()).tools
     assert {t.name for t in listed} == set(expected)
@@ -149,7 +154,7 @@ async def test_lists_tools_with_schemas_from_the_langchain_tools(
 async def test_calls_each_tool_and_returns_validated_structured_content(
     stand_in: StandInServer, log: IO[str]
 ) -> None:
-    expected = {t.name: t for t in GravixVisionToolkit().get_tools()}
+    expected = {t.name: t for t in GravixVisionToolkit(**SERVED).get_tools()}
     async with _session(stand_in, log) as session:
         listed = {t.name: t for t in (await session.list_tools()).tools}
         for name, path in IMAGES.items():

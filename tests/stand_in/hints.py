@@ -12,6 +12,8 @@ from __future__ import annotations
 import random
 import re
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?!\w)")
 _QUOTED = re.compile(
@@ -63,11 +65,14 @@ class Hints:
         rng: random.Random,
         *,
         image_sentence: str | None = None,
+        image_sentences: tuple[str, ...] = (),
         used: set[str] | frozenset[str] = frozenset(),
     ) -> None:
         self.text = text
         self.rng = rng
         self.image_sentence = image_sentence
+        self.image_sentences = image_sentences
+        """One sentence per image of a several-image prompt, in order."""
         self._image_sentence_given = False
         self.topic = topic_of(text)
         self._numbers = deque(numbers_in(text))
@@ -119,6 +124,17 @@ class Hints:
             return self.text.split(" - ", 1)[1].strip()
         first = re.split(r"(?<=[.!?])\s", self.text.strip(), maxsplit=1)[0]
         return first or "A short description."
+
+    @contextmanager
+    def about_image(self, number: int) -> Iterator[None]:
+        """Within the block, descriptive fields speak of image ``number`` (1-based)."""
+        saved = self.image_sentence, self._image_sentence_given
+        self.image_sentence = self.image_sentences[number - 1]
+        self._image_sentence_given = False
+        try:
+            yield
+        finally:
+            self.image_sentence, self._image_sentence_given = saved
 
     def asks_a_question(self) -> bool:
         """Whether the prompt carries a question to answer."""

@@ -5,7 +5,9 @@ or ``server.script_queue([Reply, ...])``; anything unscripted falls through to
 :func:`default_responder`, which answers by pattern so that langchain-tests'
 standard ``ChatModelIntegrationTests`` pass when recorded against the stand-in:
 
-- ``response_format`` json_schema -> a JSON instance of the schema;
+- ``response_format`` json_schema -> a JSON instance of the schema (with
+  several images, an array of objects with an integer ``image`` gets one item
+  per image, numbered from 1, each about its own image);
 - ``response_format`` json_object -> a JSON object with the keys the prompt
   quotes (a joke's ``setup``/``punchline`` when it asks for a joke);
 - ``tools`` and a user turn last -> a call to the tool the prompt names (else
@@ -134,8 +136,13 @@ def _hints(
 ) -> Hints:
     images = _latest_images(request)
     sentence = describe_images(images) if images else None
+    each = tuple(describe_images([url]) for url in images) if len(images) > 1 else ()
     return Hints(
-        last_user_text(request), rng, image_sentence=sentence, used=used or set()
+        last_user_text(request),
+        rng,
+        image_sentence=sentence,
+        image_sentences=each,
+        used=used or set(),
     )
 
 

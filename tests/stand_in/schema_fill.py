@@ -24,6 +24,7 @@ _DESCRIPTIVE = (
     "content",
     "details",
     "explanation",
+    "difference",
     "reasoning",
     "answer",
     "response",
@@ -173,6 +174,9 @@ class _Filler:
     def fill_array(self, schema: dict[str, Any], name: str, depth: int) -> list[Any]:
         if name in _UNSEEN and self.hints.image_sentence and not schema.get("minItems"):
             return []  # the stand-in sees no pixels: it names no people or faces
+        per_image = self.fill_per_image(schema, name, depth)
+        if per_image is not None:
+            return per_image
         prefix = schema.get("prefixItems")
         if isinstance(prefix, list):
             return [self.fill(item, name, depth + 1) for item in prefix]
@@ -189,6 +193,32 @@ class _Filler:
                 values.append(value)
         while len(values) < low and not schema.get("uniqueItems"):
             values.append(self.fill(items, _singular(name), depth + 1))
+        return values
+
+    def fill_per_image(
+        self, schema: dict[str, Any], name: str, depth: int
+    ) -> list[Any] | None:
+        """One item per image sent, numbered 1..n, when items carry an ``image``.
+
+        A several-image prompt answered in an array of objects with an integer
+        ``image`` property (compare_images' notes): a model numbers the
+        images as labelled, one item each, in order.
+        """
+        if not self.hints.image_sentences:
+            return None
+        item = self.resolve(schema.get("items", {}))
+        properties = item.get("properties") if isinstance(item, dict) else None
+        if not isinstance(properties, dict) or "image" not in properties:
+            return None
+        if self.kind_of(self.resolve(properties["image"])) != "integer":
+            return None
+        values = []
+        for number in range(1, len(self.hints.image_sentences) + 1):
+            with self.hints.about_image(number):
+                value = self.fill(item, _singular(name), depth + 1)
+            values.append(
+                {**value, "image": number} if isinstance(value, dict) else value
+            )
         return values
 
     # -- scalars ------------------------------------------------------------

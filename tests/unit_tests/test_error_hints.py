@@ -86,3 +86,12 @@ async def test_the_mcp_hint_names_the_servers_root_option(tmp_path: Path) -> Non
     assert "the server's --root" in text
     assert "ImagePolicy" not in text
     assert tool.setting_names == {}  # the caller's tool is left as it was
+
+
+def test_compare_names_the_cli_flag_too(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", LOOPBACK_URL, LOOPBACK_URL]) == 1
+    record = json.loads(capsys.readouterr().out)
+    assert "--allow-host" in record["error"]
+    assert "ImagePolicy.allowed_hosts" not in record["error"]
+    assert main(["compare", LOOPBACK_URL, LOOPBACK_URL, "--allow-host", "127.0.0.1"])
+    assert not json.loads(capsys.readouterr().out)["error"].startswith("source_not")

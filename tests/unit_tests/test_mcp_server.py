@@ -10,6 +10,7 @@ import pytest
 from langchain_gravix_vision import GravixVisionToolkit
 from langchain_gravix_vision.mcp._transports import BearerAuth, is_loopback
 from langchain_gravix_vision.mcp.server import (
+    SERVED,
     file_root,
     input_schema,
     narrow_roots,
@@ -56,7 +57,7 @@ def test_is_loopback(host: str, loopback: bool) -> None:
 
 
 def test_schemas_come_from_the_tool_models() -> None:
-    for tool in GravixVisionToolkit().get_tools():
+    for tool in GravixVisionToolkit(**SERVED).get_tools():
         schema = input_schema(tool)
         assert schema["type"] == "object"
         assert set(schema["properties"]) == set(tool.args)

@@ -309,3 +309,39 @@ def test_free_answers_say_they_are_scripted_and_fit_the_request() -> None:
     assert len(set(texts)) == len(texts)
     assert len(set(plain.artifact.text_present)) == len(plain.artifact.text_present)
     assert len(set(plain.artifact.objects)) == len(plain.artifact.objects)
+
+
+def test_a_comparison_gets_one_scripted_note_per_image_sent() -> None:
+    """Several images: one note each, numbered as labelled, about that image."""
+    from PIL import Image
+
+    from langchain_gravix_vision import ChatGravixVision, CompareImagesTool
+
+    def data_url(size: tuple[int, int]) -> str:
+        buffer = io.BytesIO()
+        Image.new("RGB", size, "red").save(buffer, "PNG")
+        return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+    sizes = [(64, 64), (112, 56), (56, 84)]
+    with StandInServer() as server:
+        llm = ChatGravixVision(base_url=server.base_url, api_key="sk-stand-in-0123")
+        tool = CompareImagesTool(llm=llm)
+        message = tool.invoke(
+            {
+                "args": {"images": [data_url(s) for s in sizes]},
+                "id": "1",
+                "name": tool.name,
+                "type": "tool_call",
+            }
+        )
+        (body,) = server.requests
+    assert message.status == "success", message.content
+    result = message.artifact  # a note the stand-in did not give would be ""
+    assert [note.image for note in result.notes] == [1, 2, 3]
+    for note, (width, height) in zip(result.notes, sizes, strict=True):
+        assert "[scripted]" in note.note
+        assert f"{width}x{height}" in note.note
+    assert result.differences
+    assert all("[scripted]" in text for text in result.differences)
+    assert "[scripted]" in result.answer
+    assert sum(p["type"] == "image_url" for p in body["messages"][-1]["content"]) == 3

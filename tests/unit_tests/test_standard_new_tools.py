@@ -1,4 +1,4 @@
-"""langchain-tests' unit suite for moderate_image and an extraction tool."""
+"""langchain-tests' unit suite for moderate_image, extraction and compare_images."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ from typing import Any, ClassVar
 from langchain_tests.unit_tests import ToolsUnitTests
 from pydantic import BaseModel
 
-from langchain_gravix_vision import ExtractFieldsTool, ModerateImageTool
+from langchain_gravix_vision import (
+    CompareImagesTool,
+    ExtractFieldsTool,
+    ModerateImageTool,
+)
 
 
 class Receipt(BaseModel):
@@ -43,3 +47,14 @@ class TestModerateImageToolUnit(_Suite):
 class TestExtractFieldsToolUnit(_Suite):
     constructor = ExtractFieldsTool
     settings: ClassVar[dict[str, Any]] = {"schema": Receipt}
+
+
+class TestCompareImagesToolUnit(_Suite):
+    constructor = CompareImagesTool
+    example: ClassVar[dict[str, Any]] = {
+        "images": [
+            "tests/data/charts/bar_sales.png",
+            "tests/data/charts/pie_share.png",
+        ],
+        "question": "Which chart shows shares?",
+    }
