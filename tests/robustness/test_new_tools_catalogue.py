@@ -81,11 +81,12 @@ def test_compare_images_second_item(
     )
     before = len(server.requests)
     started = time.monotonic()
-    message = call_tool(tool, {"images": [GOOD, case.resolve(env)]})
+    given = case.resolve(env)
+    message = call_tool(tool, {"images": [GOOD, given]})
     assert time.monotonic() - started < case.budget_s
     assert isinstance(message, ToolMessage)
     text = str(message.content)
-    assert_no_leak([text], [env.root, env.outside, env.root.parent])
+    assert_no_leak([text], [env.root, env.outside, env.root.parent], given=str(given))
     if case.expect is None:
         assert message.status == "success", text
         assert len(server.requests) == before + 1
