@@ -1,4 +1,4 @@
-"""Agent tools: the five vision tools, their base and the toolkit."""
+"""Agent tools: the vision tools, their base and the toolkit."""
 
 from langchain_gravix_vision.tools.base import VisionTool
 from langchain_gravix_vision.tools.chart import ReadChartTool
@@ -21,14 +21,18 @@ from langchain_gravix_vision.tools.schemas import (
     PageExtractions,
     Policy,
     Taxonomy,
+    VideoDescription,
+    VideoEvent,
 )
 from langchain_gravix_vision.tools.text import ExtractTextTool
 from langchain_gravix_vision.tools.toolkit import GravixVisionToolkit
+from langchain_gravix_vision.tools.video import DescribeVideoTool
 
 __all__ = [
     "ChartData",
     "CitedExtraction",
     "DescribeImageTool",
+    "DescribeVideoTool",
     "Detection",
     "Detections",
     "ExtractFieldsTool",
@@ -44,6 +48,8 @@ __all__ = [
     "ReadChartTool",
     "Taxonomy",
     "UnsupportedSchemaError",
+    "VideoDescription",
+    "VideoEvent",
     "VisionTool",
     "make_extraction_tool",
 ]

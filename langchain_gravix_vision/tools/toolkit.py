@@ -13,10 +13,11 @@ from langchain_gravix_vision.tools.extract import ExtractFieldsTool, Schema
 from langchain_gravix_vision.tools.locate import LocateObjectsTool
 from langchain_gravix_vision.tools.moderate import ModerateImageTool
 from langchain_gravix_vision.tools.text import ExtractTextTool
+from langchain_gravix_vision.tools.video import DescribeVideoTool
 
 
 class GravixVisionToolkit(BaseToolkit):
-    """The vision tools: describe, chart, text, locate and moderate, alike.
+    """The vision tools: describe, chart, text, locate, video and moderate, alike.
 
     Example:
         .. code-block:: python
@@ -51,6 +52,7 @@ class GravixVisionToolkit(BaseToolkit):
             ReadChartTool,
             ExtractTextTool,
             LocateObjectsTool,
+            DescribeVideoTool,
         ]
         if self.moderation:
             classes.append(ModerateImageTool)

@@ -1,8 +1,8 @@
 """Every schema the tools use: their arguments and their validated results.
 
 ``args`` holds the arguments, ``results`` the results of describe_image,
-read_chart and extract_text, ``detections`` those of locate_objects; import
-them all from here.
+read_chart and extract_text, ``detections`` those of locate_objects,
+``video`` describe_video's; import them all from here.
 
 Results are plain pydantic models. Where they come back as dicts (a LangGraph
 checkpointer stores a ToolMessage's artifact as JSON), ``model_validate``
@@ -24,12 +24,14 @@ from langchain_gravix_vision.tools.schemas import (
     extraction,
     moderation,
     results,
+    video,
 )
 from langchain_gravix_vision.tools.schemas.args import *  # noqa: F403
 from langchain_gravix_vision.tools.schemas.detections import *  # noqa: F403
 from langchain_gravix_vision.tools.schemas.extraction import *  # noqa: F403
 from langchain_gravix_vision.tools.schemas.moderation import *  # noqa: F403
 from langchain_gravix_vision.tools.schemas.results import *  # noqa: F403
+from langchain_gravix_vision.tools.schemas.video import *  # noqa: F403
 
 __all__ = (
     args.__all__
@@ -37,4 +39,5 @@ __all__ = (
     + detections.__all__
     + moderation.__all__
     + extraction.__all__
+    + video.__all__
 )
