@@ -27,8 +27,9 @@ class GravixVisionToolkit(BaseToolkit):
             toolkit = GravixVisionToolkit(llm=ChatGravixVision(model="qwen2.5vl:7b"))
             tools = toolkit.get_tools()
 
-    ``moderation=True`` adds ``moderate_image``; ``extraction_schemas=[Invoice]``
-    one extraction tool per schema (``extract_invoice``).
+    ``video=True`` adds ``describe_video``, ``moderation=True``
+    ``moderate_image``; ``extraction_schemas=[Invoice]`` one extraction tool
+    per schema (``extract_invoice``).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -38,6 +39,9 @@ class GravixVisionToolkit(BaseToolkit):
 
     image_policy: ImagePolicy = Field(default_factory=ImagePolicy)
     """Image policy for all the tools."""
+
+    video: bool = False
+    """Add ``describe_video`` (needs the ``[video]`` extra; default off)."""
 
     moderation: bool = False
     """Add ``moderate_image`` (OpenAI's image categories; default off)."""
@@ -52,8 +56,9 @@ class GravixVisionToolkit(BaseToolkit):
             ReadChartTool,
             ExtractTextTool,
             LocateObjectsTool,
-            DescribeVideoTool,
         ]
+        if self.video:
+            classes.append(DescribeVideoTool)
         if self.moderation:
             classes.append(ModerateImageTool)
         shared = {"llm": self.llm, "image_policy": self.image_policy}

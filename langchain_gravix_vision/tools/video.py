@@ -9,7 +9,7 @@ events are moved onto those labels (``VideoDescription.from_answer``).
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig
@@ -55,6 +55,8 @@ class DescribeVideoTool(VisionTool[Any, VideoDescription]):
     answer_schema = VideoAnswer
     system_prompt = VIDEO_SYSTEM
     max_tokens: int = 2048
+    source_arg: ClassVar[str] = "video"
+    """The argument naming the source (``image`` for the image tools)."""
 
     def _detail(self, args: DescribeVideoArgs) -> str | None:
         return args.detail or self.detail

@@ -16,6 +16,7 @@ Example:
 
 from langchain_gravix_vision.images import VideoPolicy
 from langchain_gravix_vision.video._blocks import is_video_block, parse_video_block
+from langchain_gravix_vision.video._decode import VIDEO_SUFFIXES
 from langchain_gravix_vision.video._prepare import (
     PreparedVideo,
     VideoFrame,
@@ -26,6 +27,7 @@ from langchain_gravix_vision.video._prepare import (
 )
 
 __all__ = [
+    "VIDEO_SUFFIXES",
     "PreparedVideo",
     "VideoFrame",
     "VideoPolicy",

@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 CONTAINERS = {"mov": "MP4", "matroska": "MKV", "avi": "AVI"}
 """FFmpeg demuxers a video may be read with, and how each is named to people."""
+VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi"})
+"""File types a folder is searched for videos (``gravix-vision video``)."""
 _IMAGE_BRANDS = frozenset({b"heic", b"heix", b"mif1", b"msf1", b"avif", b"avis"})
 _FORWARD_FRAMES = 30
 """Without a keyframe index, decode on (not seek) to a time this many frames ahead."""
@@ -295,6 +297,7 @@ class FrameReader:
 
 __all__ = [
     "CONTAINERS",
+    "VIDEO_SUFFIXES",
     "FrameReader",
     "VideoInfo",
     "check_video",

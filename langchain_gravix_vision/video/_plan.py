@@ -12,7 +12,7 @@ Example:
     >>> frame_count(60.0, 1800, VideoPolicy())
     120
     >>> sample_times(10.0, 4, 30.0)
-    [0.0, 3.3, 6.633333333333334, 9.966666666666667]
+    [0.0, 3.3333333333333335, 6.633333333333334, 9.966666666666667]
 """
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ def frame_resolution(
         >>> from langchain_gravix_vision.resolution import QWEN25VL_RESOLUTION
         >>> frame_resolution(120, VideoPolicy(), QWEN25VL_RESOLUTION, None)[
         ...     "max_pixels"]
-        158760
+        158368
     """
     if resolution.get("strategy") != "grid":
         side = min(
