@@ -282,7 +282,7 @@ def prepare_video(
         frames=tuple(VideoFrame(seconds, image) for seconds, image in found),
         duration=info.duration,
         source_format=info.format,
-        original_size=(info.width, info.height),
+        original_size=found[0][1].original_size if found else (info.width, info.height),
         source_bytes=len(data),
         stream_frames=info.frames,
         decoded_frames=reader.decoded,
