@@ -80,3 +80,13 @@ def test_the_cli_has_a_video_command() -> None:
     assert args.max_frames == 8
     mcp = build_parser().parse_args(["mcp", "--video"])
     assert mcp.video is True
+
+
+def test_mcp_schemas_come_from_the_video_models() -> None:
+    from langchain_gravix_vision.mcp.server import input_schema, output_schema
+
+    tool = DescribeVideoTool()
+    assert set(input_schema(tool)["properties"]) == set(tool.args)
+    result = output_schema(tool)
+    assert result is not None
+    assert {"summary", "events", "frame_times"} <= set(result["properties"])
