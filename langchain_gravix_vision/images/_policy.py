@@ -51,6 +51,11 @@ class VideoPolicy(BaseModel):
         snap_to_keyframes: How far (a fraction of the sampling interval) a
             sampled time may move to a keyframe, which decodes alone; ``0``
             takes the exact times. Labels always give the frame's real time.
+        sampling: ``"uniform"`` (the times above) or ``"scenes"``: one frame
+            per scene, at the keyframes whose picture changes by at least
+            ``scene_threshold`` (keyframes only are decoded to find them), at
+            most the frame count the uniform rule gives.
+        scene_threshold: Mean grey-level change (0-255) that starts a scene.
         max_video_bytes: Byte cap for video files, downloads and base64.
         max_seconds: Longest video accepted (its declared duration).
         max_stream_frames: Most frames a video may declare (an hour at 120 fps).
@@ -72,6 +77,8 @@ class VideoPolicy(BaseModel):
     frame_min_pixels: int = Field(default=128 * 28 * 28, ge=28 * 28)
     max_video_tokens: int = Field(default=24576, ge=4)
     snap_to_keyframes: float = Field(default=0.5, ge=0, le=0.5)
+    sampling: Literal["uniform", "scenes"] = "uniform"
+    scene_threshold: float = Field(default=20.0, gt=0, le=255)
     max_video_bytes: int = Field(default=256 * 1024 * 1024, gt=0)
     max_seconds: float = Field(default=3600.0, gt=0)
     max_stream_frames: int = Field(default=432_000, gt=0)

@@ -277,6 +277,46 @@ class FrameReader:
         self._last = last[0]
         return last
 
+    def keyframe_changes(self) -> list[tuple[float, float]]:
+        """``(time, change)`` of every keyframe, decoding keyframes only.
+
+        ``change`` is the mean absolute difference (0 to 255) of a 32 x 18
+        grey thumbnail from the previous keyframe's (the first: 255).
+        Encoders put keyframes at cuts, so large changes mark new scenes.
+        """
+        import numpy as np  # PyAV's own dependency, with the [video] extra
+
+        self._seek(0.0)
+        context = self.stream.codec_context
+        context.skip_frame = "NONKEY"
+        changes: list[tuple[float, float]] = []
+        previous = None
+        try:
+            for frame in self._frames or ():
+                self._count()
+                seconds = self._seconds(frame)
+                if seconds is None:
+                    continue
+                grey = frame.to_ndarray(width=32, height=18, format="gray")
+                small = grey.astype(np.int16)
+                change = (
+                    255.0
+                    if previous is None
+                    else float(np.abs(small - previous).mean())
+                )
+                changes.append((seconds, change))
+                previous = small
+        except (VideoTooLarge, InvalidVideoData):
+            raise
+        except Exception as exc:
+            raise InvalidVideoData(
+                f"{self.name} is corrupt ({short(exc, 80)}); re-encode it"
+            ) from None
+        finally:
+            context.skip_frame = "DEFAULT"
+            self._frames = None  # the next frame_at seeks
+        return changes
+
     def frames_at(
         self,
         targets: Sequence[float],

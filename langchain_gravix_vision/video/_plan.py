@@ -109,6 +109,24 @@ def snap_times(
     return chosen
 
 
+def scene_times(
+    changes: Sequence[tuple[float, float]], n: int, threshold: float
+) -> list[float]:
+    """The times of at most ``n`` keyframes that start a scene, in time order.
+
+    ``changes`` are ``(time, change)`` per keyframe; a change of at least
+    ``threshold`` starts a scene (the first keyframe always does). With more
+    scenes than ``n``, the largest changes are kept.
+
+    Example:
+        >>> scene_times([(0.0, 255.0), (2.0, 3.0), (4.0, 80.0), (6.0, 40.0)], 2, 20)
+        [0.0, 4.0]
+    """
+    starts = [(t, c) for i, (t, c) in enumerate(changes) if i == 0 or c >= threshold]
+    kept = sorted(starts, key=lambda tc: -tc[1])[: max(1, n)]
+    return sorted(t for t, _ in kept)
+
+
 def frames_within_budget(
     n: int, policy: VideoPolicy, resolution: ImageResolution, frame_cap: int | None
 ) -> int:
@@ -177,5 +195,6 @@ __all__ = [
     "frame_resolution",
     "frames_within_budget",
     "sample_times",
+    "scene_times",
     "snap_times",
 ]

@@ -48,6 +48,7 @@ from langchain_gravix_vision.video._plan import (
     frame_resolution,
     frames_within_budget,
     sample_times,
+    scene_times,
     snap_times,
 )
 
@@ -267,13 +268,17 @@ def prepare_video(
         cap = token_budget(detail, policy.max_image_tokens)
         n = frame_count(info.duration, info.frames, policy.video, max_frames)
         n = frames_within_budget(n, policy.video, model, cap)
-        targets = sample_times(info.duration, n, info.rate)
-        if len(targets) > 1:
-            interval = targets[1] - targets[0]
-            tolerance = policy.video.snap_to_keyframes * interval
-            targets = snap_times(targets, info.keyframes, tolerance)
-        sized = frame_resolution(n, policy.video, model, cap)
         reader = FrameReader(container, stream, info, policy, raw.name)
+        if policy.video.sampling == "scenes":
+            changes = reader.keyframe_changes()
+            targets = scene_times(changes, n, policy.video.scene_threshold)
+        else:
+            targets = sample_times(info.duration, n, info.rate)
+            if len(targets) > 1:
+                interval = targets[1] - targets[0]
+                tolerance = policy.video.snap_to_keyframes * interval
+                targets = snap_times(targets, info.keyframes, tolerance)
+        sized = frame_resolution(len(targets), policy.video, model, cap)
         convert = _Frames(info, policy, model, sized, len(data))
         found = reader.frames_at(targets, convert)
     finally:

@@ -200,3 +200,42 @@ def test_content_blocks_put_each_label_before_its_frame(clip: bytes) -> None:
     assert [p["type"] for p in parts] == ["text", "image_url"] * 4
     assert [p["text"] for p in parts[::2]] == [f.label for f in video.frames]
     assert "PreparedVideo(4 frames" in repr(video)
+
+
+def _three_scenes() -> bytes:
+    """Red, green, blue scenes of 2 s (a keyframe at each cut, and every 1.5 s)."""
+    import av
+    from av.video.frame import PictureType
+
+    buffer = io.BytesIO()
+    colours = [(200, 30, 30), (30, 200, 30), (30, 30, 200)]
+    with av.open(buffer, "w", format="mp4") as out:
+        stream = out.add_stream(
+            "libx264", rate=30, options={"g": "45", "preset": "ultrafast"}
+        )
+        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
+        for i in range(180):
+            pixels = np.zeros((240, 320, 3), np.uint8)
+            pixels[:] = colours[i // 60]
+            pixels[100:140, (i * 2) % 300 : (i * 2) % 300 + 20] = 255  # motion
+            frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
+            if i % 60 == 0:  # an encoder puts a keyframe at a cut
+                frame.pict_type = PictureType.I
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return buffer.getvalue()
+
+
+def test_scene_sampling_sends_one_frame_per_scene() -> None:
+    scenes = ImagePolicy(video=VideoPolicy(sampling="scenes"))
+    video = prepare_video(_three_scenes(), policy=scenes, resolution=None)
+    assert video.times == pytest.approx([0.0, 2.0, 4.0])
+    dominant = [int(np.argmax(_pixels(video, i)[10, 10])) for i in range(3)]
+    assert dominant == [0, 1, 2]  # red, green, blue: each scene's own frame
+    assert video.decoded_frames <= 6 + 3  # the keyframes, then the three sent
+    capped = prepare_video(
+        _three_scenes(), policy=scenes, resolution=None, max_frames=2
+    )
+    assert len(capped.frames) == 2
