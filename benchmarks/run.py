@@ -31,6 +31,7 @@ from benchmarks import (  # noqa: E402
     reuse,
     throughput,
     upload,
+    video,
 )
 from benchmarks._common import Config, Section  # noqa: E402
 
@@ -42,6 +43,7 @@ SECTIONS = {
     "5": memory.run,
     "6": documents.run,
     "7": reuse.run,
+    "8": video.run,
 }
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 

@@ -16,10 +16,11 @@ from langchain_gravix_vision.document_loaders import (
     GravixVisionParser,
 )
 from langchain_gravix_vision.errors import *  # noqa: F403 (the exception classes)
-from langchain_gravix_vision.images import ImagePolicy, PreparedImage
+from langchain_gravix_vision.images import ImagePolicy, PreparedImage, VideoPolicy
 from langchain_gravix_vision.inputs import load_image
 from langchain_gravix_vision.profiles import ImageResolution, get_model_profile
 from langchain_gravix_vision.tools import *  # noqa: F403 (the tools and their results)
+from langchain_gravix_vision.video import PreparedVideo, prepare_video
 
 __all__ = [
     "ChatGravixVision",
@@ -28,10 +29,13 @@ __all__ = [
     "ImagePolicy",
     "ImageResolution",
     "PreparedImage",
+    "PreparedVideo",
+    "VideoPolicy",
     "__version__",
     "annotate",
     "get_model_profile",
     "load_image",
+    "prepare_video",
 ]
 __all__ += tools.__all__  # the tools and their results, listed once in tools/
 __all__ += errors.__all__  # the exception classes, listed once in errors.py

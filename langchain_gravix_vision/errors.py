@@ -112,6 +112,36 @@ class ImageFetchError(ImageError):
     code = "fetch_failed"
 
 
+class VideoTooLarge(ImageTooLarge):
+    """A video exceeds a byte, duration, frame-count, frame-size or decode limit.
+
+    Fix: trim or downscale the video, or raise the limit in ``VideoPolicy``.
+    """
+
+    code = "video_too_large"
+
+
+class UnsupportedVideoFormat(UnsupportedImageFormat):
+    """The bytes are not a video container this package reads (MP4/MOV, MKV/WebM, AVI).
+
+    Fix: re-encode the video as MP4 (H.264), or send a still image as an image.
+    """
+
+    code = "unsupported_video"
+
+
+class InvalidVideoData(InvalidImageData):
+    """A video that cannot be decoded: corrupt, truncated, or without a video stream."""
+
+    code = "invalid_video"
+
+
+class MissingDependencyError(GravixVisionError, ImportError):
+    """An optional dependency is not installed; the message names the extra."""
+
+    code = "missing_dependency"
+
+
 class UnsupportedCapabilityError(GravixVisionError, ValueError):
     """The model's profile says it cannot do what was asked (e.g. tool calling).
 
@@ -271,11 +301,15 @@ __all__ = [
     "InvalidDocumentError",
     "InvalidImageData",
     "InvalidPageRange",
+    "InvalidVideoData",
+    "MissingDependencyError",
     "ModelNotFoundError",
     "ModelOutputError",
     "ModelResponseError",
     "UnsupportedCapabilityError",
     "UnsupportedImageFormat",
+    "UnsupportedVideoFormat",
+    "VideoTooLarge",
 ]
 """The exception classes, which the package re-exports. ``failure_message``,
 ``for_surface`` and ``server_message`` are helpers for the package's own modules."""

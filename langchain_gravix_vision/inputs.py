@@ -41,8 +41,10 @@ SUFFIXES = frozenset(
 """File types a folder is searched for (the CLI, the loader and MCP alike)."""
 
 
-def find_files(folder: Path, *, recursive: bool = True) -> Iterator[Path]:
-    """The images and PDFs in ``folder`` (``SUFFIXES``), sorted by path.
+def find_files(
+    folder: Path, *, recursive: bool = True, suffixes: frozenset[str] = SUFFIXES
+) -> Iterator[Path]:
+    """The images and PDFs in ``folder`` (``SUFFIXES``, or ``suffixes``), by path.
 
     Example:
         >>> import tempfile
@@ -53,7 +55,7 @@ def find_files(folder: Path, *, recursive: bool = True) -> Iterator[Path]:
         ['a.pdf', 'b.PNG']
     """
     found = folder.rglob("*") if recursive else folder.iterdir()
-    yield from sorted(p for p in found if p.is_file() and p.suffix.lower() in SUFFIXES)
+    yield from sorted(p for p in found if p.is_file() and p.suffix.lower() in suffixes)
 
 
 class ImagePages(Paged):

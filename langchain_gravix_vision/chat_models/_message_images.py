@@ -9,6 +9,8 @@ Two jobs, both on LangChain messages before langchain-openai converts them:
 2. Images inside a ``ToolMessage`` (the chat-completions ``tool`` role takes text
    only) are moved into a user message that follows the tool results, so images
    returned by tools still reach the model.
+3. Each video block becomes its sampled frames, each an ``image_url`` part
+   after a ``"t=12.0s"`` text part (``video.prepare_video``).
 
 Example:
     >>> from langchain_core.messages import HumanMessage
@@ -31,6 +33,7 @@ from langchain_gravix_vision.images import ImagePolicy
 from langchain_gravix_vision.images._blocks import (
     BlockSource,
     is_file_block,
+    is_frame_block,
     is_image_block,
     parse_file_block,
     parse_image_block,
@@ -40,6 +43,11 @@ from langchain_gravix_vision.images._sources import read_block, source_kind
 from langchain_gravix_vision.images._urls import check_url
 from langchain_gravix_vision.inputs import open_pages, prepare_page, prepare_pages
 from langchain_gravix_vision.resolution import ImageResolution
+from langchain_gravix_vision.video import (
+    is_video_block,
+    parse_video_block,
+    prepare_video,
+)
 
 TOOL_IMAGE_NOTE = "[image returned by the tool; attached in the next user message]"
 
@@ -115,24 +123,33 @@ def _convert_content(
     content: str | list[Any],
     policy: ImagePolicy | None,
     resolution: ImageResolution | None,
-) -> tuple[str | list[Any], list[dict[str, Any]]]:
-    """Return (content with image blocks converted, the converted image blocks)."""
+) -> tuple[str | list[Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Return (content converted, its image parts, its video parts).
+
+    A video's parts are its frames' labels and images, in order.
+    """
     if isinstance(content, str):
-        return content, []
+        return content, [], []
     converted: list[Any] = []
     images: list[dict[str, Any]] = []
+    videos: list[dict[str, Any]] = []
     for block in content:
-        if is_image_block(block):
+        if is_video_block(block):
+            parts = video_parts(block, policy, resolution)
+            converted.extend(parts)
+            videos.extend(parts)
+        elif is_image_block(block):
             wire = to_wire_image_block(block, policy=policy, resolution=resolution)
             converted.append(wire)
-            images.append(wire)
+            # A prepared video frame is capped by VideoPolicy, not max_images.
+            (videos if is_frame_block(block) else images).append(wire)
         elif is_file_block(block):
             pages = _pdf_page_blocks(block, policy, resolution)
             converted.extend(pages)
             images.extend(pages)
         else:
             converted.append(block)
-    return converted, images
+    return converted, images, videos
 
 
 def _pdf_page_blocks(
@@ -155,6 +172,33 @@ def _pdf_page_blocks(
         "file blocks other than images and PDFs are not supported by the chat"
         " endpoint (PDFs need image preprocessing on); send images"
     )
+
+
+def video_parts(
+    block: dict[str, Any],
+    policy: ImagePolicy | None,
+    resolution: ImageResolution | None,
+) -> list[dict[str, Any]]:
+    """A video block as its sampled frames: a ``"t=…s"`` text part before each.
+
+    The chat endpoint takes no video (Ollama's OpenAI layer reads text and
+    images), so the video is sampled here (``VideoPolicy``); ``detail`` and
+    ``max_frames`` may come in the block's ``extras``.
+    """
+    if policy is None:
+        raise UnsupportedImageFormat(
+            "video blocks need image preprocessing on (the server takes images,"
+            " not video); set an image_policy"
+        )
+    parsed = parse_video_block(block)
+    video = prepare_video(
+        block,
+        policy=policy,
+        resolution=resolution,
+        detail=parsed.detail,
+        max_frames=parsed.max_frames,
+    )
+    return video.to_content_blocks(parsed.detail)
 
 
 def prepare_messages(
@@ -184,18 +228,24 @@ def prepare_messages(
         if pending and not isinstance(message, ToolMessage):
             out.append(_tool_images_message(pending))
             pending = []
-        content, images = _convert_content(message.content, policy, resolution)
-        if policy is not None and images:
-            sent += sum(len(image["image_url"]["url"]) for image in images)
+        content, images, videos = _convert_content(message.content, policy, resolution)
+        moved = images + videos
+        if policy is not None and moved:
+            sent += sum(
+                len(part["image_url"]["url"])
+                for part in moved
+                if part.get("type") == "image_url"
+            )
             _check_request_bytes(sent, policy)
-            count += len(images)
+            count += len(images)  # frames: capped by VideoPolicy instead
             _check_image_count(messages, policy, count)
-        if isinstance(message, ToolMessage) and images:
-            text = [b for b in content if not (isinstance(b, dict) and b in images)]
+        if isinstance(message, ToolMessage) and moved:
+            kept = {id(part) for part in moved}
+            text = [b for b in content if id(b) not in kept]
             text.append({"type": "text", "text": TOOL_IMAGE_NOTE})
             out.append(message.model_copy(update={"content": text}))
-            pending.extend(images)
-        elif images:
+            pending.extend(moved)
+        elif moved:
             out.append(message.model_copy(update={"content": content}))
         else:
             out.append(message)
@@ -218,6 +268,7 @@ def needs_reading(messages: Sequence[BaseMessage]) -> bool:
     """
     return any(
         is_file_block(block)
+        or is_video_block(block)
         or (is_image_block(block) and not parse_image_block(block).prepared)
         for message in messages
         if isinstance(message.content, list)
@@ -236,7 +287,7 @@ def _check_image_count(
             for message in messages
             if isinstance(message.content, list)
             for block in message.content
-            if is_image_block(block)
+            if is_image_block(block) and not is_frame_block(block)
         )
     if count > policy.max_images:
         raise ImageTooLarge(

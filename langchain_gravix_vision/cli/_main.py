@@ -66,33 +66,46 @@ from langchain_gravix_vision.tools import (
     ExtractTextTool,
     VisionTool,
 )
+from langchain_gravix_vision.video import VIDEO_SUFFIXES
 
 
 class NoImagesFound(ValueError):
     """A folder given as an input holds no image or PDF."""
 
 
-def expand_inputs(inputs: Iterable[str]) -> list[str]:
+def expand_inputs(
+    inputs: Iterable[str], suffixes: frozenset[str] = SUFFIXES
+) -> list[str]:
     """Files as given, folders walked recursively for images, URLs unchanged.
 
+    ``suffixes``: the file types a folder is searched for (videos for
+    ``gravix-vision video``).
+
     Raises:
-        NoImagesFound: A folder holds no file of a type in ``inputs.SUFFIXES``.
+        NoImagesFound: A folder holds no file of a type in ``suffixes``.
     """
     sources: list[str] = []
+    what = "video" if suffixes == VIDEO_SUFFIXES else "image or PDF"
     for item in inputs:
         path = Path(item)
         if source_kind(item) != "path":
             sources.append(item)
         elif path.is_dir():
-            found = [str(p) for p in find_files(path)]
+            found = [str(p) for p in find_files(path, suffixes=suffixes)]
             if not found:
-                kinds = ", ".join(sorted(SUFFIXES))
-                msg = f"no image or PDF found under {printable(item)!r} ({kinds})"
+                kinds = ", ".join(sorted(suffixes))
+                msg = f"no {what} found under {printable(item)!r} ({kinds})"
                 raise NoImagesFound(msg)
             sources.extend(found)
         else:
             sources.append(item)
     return sources
+
+
+def _expand(args: argparse.Namespace) -> list[str]:
+    """The run's sources: videos for ``video``, else images and PDFs."""
+    video = args.command == "video"
+    return expand_inputs(args.inputs, VIDEO_SUFFIXES if video else SUFFIXES)
 
 
 def task_args(args: argparse.Namespace) -> dict[str, Any]:
@@ -110,6 +123,8 @@ def task_args(args: argparse.Namespace) -> dict[str, Any]:
             task["language_hint"] = args.language
         if args.force_ocr:
             task["force_ocr"] = True
+    if args.command == "video" and args.max_frames:
+        task["max_frames"] = args.max_frames
     if args.command == "locate":
         task["query"] = args.query
         task["max_objects"] = args.max_objects
@@ -154,7 +169,7 @@ async def run_one(
     adds for an agent is left out).
     """
     call = {
-        "args": {"image": source, **task},
+        "args": {getattr(tool, "source_arg", "image"): source, **task},
         "id": "cli",
         "name": tool.name,
         "type": "tool_call",
@@ -215,7 +230,7 @@ async def run(
         **_tool_options.tool_options(args),
     )
     task = task_args(args)
-    sources = list(getattr(args, "sources", None) or expand_inputs(args.inputs))
+    sources = list(getattr(args, "sources", None) or _expand(args))
     done = getattr(args, "done", None) or Done.read(args.output, args.format)
     summary = summary or Summary()
     writer = Writer(stream, args.format)
@@ -306,7 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.output and not Path(args.output).parent.is_dir():
         args.subparser.error(f"--output: the folder of {args.output!r} does not exist")
     try:
-        args.sources = expand_inputs(args.inputs)
+        args.sources = _expand(args)
         args.done = Done.read(args.output, args.format)  # refused before any work
     except (NoImagesFound, NotJsonl) as exc:
         sys.stderr.write(f"gravix-vision: {exc}.\n")

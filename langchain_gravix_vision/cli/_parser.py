@@ -23,6 +23,7 @@ from langchain_gravix_vision.mcp import server as mcp_server
 from langchain_gravix_vision.profiles import DEFAULT_MODEL
 from langchain_gravix_vision.tools import (
     DescribeImageTool,
+    DescribeVideoTool,
     ExtractFieldsTool,
     ExtractTextTool,
     LocateObjectsTool,
@@ -38,6 +39,10 @@ COMMANDS: dict[str, tuple[type[VisionTool], str]] = {
     "locate": (LocateObjectsTool, "Find objects: boxes in each image's own pixels."),
     "moderate": (ModerateImageTool, "Check images against content policies."),
     "extract": (ExtractFieldsTool, "Extract fields into a JSON schema (--schema)."),
+    "video": (
+        DescribeVideoTool,
+        "Describe videos through sampled frames (needs the [video] extra).",
+    ),
 }
 EXAMPLES = {
     "describe": (
@@ -62,6 +67,12 @@ EXAMPLES = {
         "examples:\n"
         "  gravix-vision locate desk.jpg --query cup\n"
         "  gravix-vision locate photos/ --query 'every person' --annotate boxes/"
+    ),
+    "video": (
+        "examples:\n"
+        "  gravix-vision video clip.mp4\n"
+        "  gravix-vision video clips/ --question 'When does the door open?' "
+        "--max-frames 16 --format jsonl --output clips.jsonl"
     ),
     **_tool_options.EXAMPLES,
 }
@@ -193,6 +204,14 @@ COMMAND_OPTIONS: dict[str, list[Option]] = {
             "--annotate",
             metavar="DIR",
             help="also save each local image with its boxes drawn, as DIR/*.png",
+        ),
+    ],
+    "video": [
+        option("--question", help="a question to answer from the video"),
+        option(
+            "--max-frames",
+            type=int,
+            help="most frames per video (default: 2 a second, within the budget)",
         ),
     ],
     **_tool_options.OPTIONS,  # moderate, extract

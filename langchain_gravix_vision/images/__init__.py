@@ -17,7 +17,7 @@ Example:
     'image_url'
 """
 
-from langchain_gravix_vision.images._policy import ImagePolicy
+from langchain_gravix_vision.images._policy import ImagePolicy, VideoPolicy
 from langchain_gravix_vision.images._prepare import (
     PREPARED_CACHE,
     PreparedImage,
@@ -35,6 +35,7 @@ __all__ = [
     "ImageSource",
     "PreparedImage",
     "RawImage",
+    "VideoPolicy",
     "prepare_image",
     "read_source",
     "target_size",

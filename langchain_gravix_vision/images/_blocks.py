@@ -29,6 +29,9 @@ PREPARED_KEY = "gravix_prepared"
 PREPARED_TOKEN = secrets.token_hex(8)
 """Per-process value of the marker: a block cannot claim to be prepared unless
 this process made it, so the marker cannot be used to skip the policy."""
+FRAME_KEY = "gravix_video_frame"
+"""``extras`` key (valued ``PREPARED_TOKEN``) of a prepared video frame: it is
+capped by ``VideoPolicy``, not counted against ``ImagePolicy.max_images``."""
 
 
 @dataclass(frozen=True, repr=False)
@@ -43,6 +46,7 @@ class BlockSource:
         detail: The ``detail`` hint, wherever the block gives it.
         prepared: The block was made by ``PreparedImage.to_message_block`` in
             this process: its base64 image is final and is sent as it is.
+        frame: A prepared frame of a video (``PreparedVideo.to_message_blocks``).
 
     Example:
         >>> parse_image_block({"type": "image", "url": "https://x/cat.png"})
@@ -54,6 +58,7 @@ class BlockSource:
     mime_type: str | None = None
     detail: str | None = None
     prepared: bool = False
+    frame: bool = False
 
     def __repr__(self) -> str:
         shown = (
@@ -97,6 +102,16 @@ def is_image_block(block: object) -> bool:
             and (_is_image_mime(block.get("mime_type")) or _sniffs_as_image(block))
         )
     return False
+
+
+def is_frame_block(block: object) -> bool:
+    """Whether ``block`` is a video frame this process prepared (``FRAME_KEY``)."""
+    extras = block.get("extras") if isinstance(block, Mapping) else None
+    return (
+        isinstance(extras, Mapping)
+        and extras.get(FRAME_KEY) == PREPARED_TOKEN
+        and extras.get(PREPARED_KEY) == PREPARED_TOKEN
+    )
 
 
 def is_file_block(block: object) -> bool:
@@ -297,14 +312,17 @@ def parse_image_block(block: Mapping[str, Any]) -> BlockSource:
         mime_type=mime,
         detail=_detail(block),
         prepared=prepared,
+        frame=prepared and is_frame_block(block),
     )
 
 
 __all__ = [
+    "FRAME_KEY",
     "PREPARED_KEY",
     "PREPARED_TOKEN",
     "BlockSource",
     "is_file_block",
+    "is_frame_block",
     "is_image_block",
     "parse_file_block",
     "parse_image_block",

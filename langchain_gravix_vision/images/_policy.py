@@ -29,6 +29,63 @@ def normalize_host(host: str) -> str:
         return value
 
 
+class VideoPolicy(BaseModel):
+    """How videos are sampled into frames, and the limits a video must stay within.
+
+    The sampling defaults are Qwen2.5-VL's own (qwen-vl-utils
+    ``vision_process.py``): 2 frames a second, 4 to 768 frames, an even
+    count, each frame within 768 x 28 x 28 pixels and at least 128 x 28 x 28,
+    all frames together within 24576 x 28 x 28 pixels (``max_video_tokens``
+    image tokens). Every frame is sent as its own image, so the total is
+    counted per frame (Qwen's processor merges frame pairs; here each frame
+    costs its own tokens).
+
+    Attributes:
+        fps: Frames sampled per second of video.
+        min_frames: Fewest frames sampled (fewer if the video has fewer).
+        max_frames: Most frames one video sends.
+        frame_max_pixels: Pixels one frame may keep.
+        frame_min_pixels: Pixels a frame keeps at least when the total budget
+            shrinks frames (fewer frames are sent rather than smaller ones).
+        max_video_tokens: Image tokens all frames of one video may cost together.
+        snap_to_keyframes: How far (a fraction of the sampling interval) a
+            sampled time may move to a keyframe, which decodes alone; ``0``
+            takes the exact times. Labels always give the frame's real time.
+        sampling: ``"uniform"`` (the times above) or ``"scenes"``: one frame
+            per scene, at the keyframes whose picture changes by at least
+            ``scene_threshold`` (keyframes only are decoded to find them), at
+            most the frame count the uniform rule gives.
+        scene_threshold: Mean grey-level change (0-255) that starts a scene.
+        max_video_bytes: Byte cap for video files, downloads and base64.
+        max_seconds: Longest video accepted (its declared duration).
+        max_stream_frames: Most frames a video may declare (an hour at 120 fps).
+        max_decoded_frames: Frames decoded for one video at most (seeking
+            decodes from the keyframe before each sampled time).
+        decode_timeout: Seconds one video may take to sample.
+
+    Example:
+        >>> VideoPolicy().fps, VideoPolicy().max_frames, VideoPolicy().max_video_tokens
+        (2.0, 768, 24576)
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    fps: float = Field(default=2.0, gt=0, le=60)
+    min_frames: int = Field(default=4, ge=1)
+    max_frames: int = Field(default=768, ge=1)
+    frame_max_pixels: int = Field(default=768 * 28 * 28, ge=28 * 28)
+    frame_min_pixels: int = Field(default=128 * 28 * 28, ge=28 * 28)
+    max_video_tokens: int = Field(default=24576, ge=4)
+    snap_to_keyframes: float = Field(default=0.5, ge=0, le=0.5)
+    sampling: Literal["uniform", "scenes"] = "uniform"
+    scene_threshold: float = Field(default=20.0, gt=0, le=255)
+    max_video_bytes: int = Field(default=256 * 1024 * 1024, gt=0)
+    max_seconds: float = Field(default=3600.0, gt=0)
+    max_stream_frames: int = Field(default=432_000, gt=0)
+    max_decoded_frames: int = Field(default=20_000, gt=0)
+    decode_timeout: float = Field(default=60.0, gt=0)
+
+
 class ImagePolicy(BaseModel):
     """Where images may come from and how big they may be, plus how to re-encode them.
 
@@ -75,6 +132,8 @@ class ImagePolicy(BaseModel):
         max_image_tokens: Image tokens one image may cost on grid models
             (Qwen2.5-VL: one per 28 x 28 pixels); larger images are shrunk.
             ``None``: the server's maximum. ``detail="low"`` caps at 256.
+            Applies to each frame of a video too.
+        video: How videos are sampled, and their limits (``VideoPolicy``).
 
     Example:
         >>> from pathlib import Path
@@ -107,6 +166,7 @@ class ImagePolicy(BaseModel):
     jpeg_quality: int = Field(default=90, ge=1, le=95)
     max_side_unknown: int | None = Field(default=None, gt=0)
     max_image_tokens: int | None = Field(default=None, ge=4)
+    video: VideoPolicy = Field(default_factory=VideoPolicy)
 
     @field_validator("allowed_roots", mode="before")
     @classmethod
@@ -150,4 +210,4 @@ class ImagePolicy(BaseModel):
         return normalize_host(host) in self.allowed_hosts
 
 
-__all__ = ["ImagePolicy", "normalize_host"]
+__all__ = ["ImagePolicy", "VideoPolicy", "normalize_host"]

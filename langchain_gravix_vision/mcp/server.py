@@ -126,6 +126,11 @@ def add_parser(
         "--moderation", action="store_true", help="also serve moderate_image"
     )
     sub.add_argument(
+        "--video",
+        action="store_true",
+        help="also serve describe_video (needs the [video] extra)",
+    )
+    sub.add_argument(
         "--schema",
         action="append",
         default=None,
@@ -349,6 +354,7 @@ def main(args: argparse.Namespace) -> int:
         llm=build_llm(args),
         image_policy=policy,
         moderation=args.moderation,
+        video=args.video,
         extraction_schemas=args.schema or [],
         **SERVED,
     ).get_tools()

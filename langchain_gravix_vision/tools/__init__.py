@@ -23,15 +23,19 @@ from langchain_gravix_vision.tools.schemas import (
     PageExtractions,
     Policy,
     Taxonomy,
+    VideoDescription,
+    VideoEvent,
 )
 from langchain_gravix_vision.tools.text import ExtractTextTool
 from langchain_gravix_vision.tools.toolkit import GravixVisionToolkit
+from langchain_gravix_vision.tools.video import DescribeVideoTool
 
 __all__ = [
     "ChartData",
     "CitedExtraction",
     "CompareImagesTool",
     "DescribeImageTool",
+    "DescribeVideoTool",
     "Detection",
     "Detections",
     "ExtractFieldsTool",
@@ -48,6 +52,8 @@ __all__ = [
     "ReadChartTool",
     "Taxonomy",
     "UnsupportedSchemaError",
+    "VideoDescription",
+    "VideoEvent",
     "VisionTool",
     "make_extraction_tool",
 ]

@@ -14,10 +14,11 @@ from langchain_gravix_vision.tools.extract import ExtractFieldsTool, Schema
 from langchain_gravix_vision.tools.locate import LocateObjectsTool
 from langchain_gravix_vision.tools.moderate import ModerateImageTool
 from langchain_gravix_vision.tools.text import ExtractTextTool
+from langchain_gravix_vision.tools.video import DescribeVideoTool
 
 
 class GravixVisionToolkit(BaseToolkit):
-    """The vision tools: describe, chart, text, locate and moderate, alike.
+    """The vision tools: describe, chart, text, locate, video and moderate, alike.
 
     Example:
         .. code-block:: python
@@ -27,10 +28,10 @@ class GravixVisionToolkit(BaseToolkit):
             toolkit = GravixVisionToolkit(llm=ChatGravixVision(model="qwen2.5vl:7b"))
             tools = toolkit.get_tools()
 
-    ``moderation=True`` adds ``moderate_image``; ``comparison=True``
-    ``compare_images`` (several images in one question);
-    ``extraction_schemas=[Invoice]`` one extraction tool per schema
-    (``extract_invoice``).
+    ``video=True`` adds ``describe_video``, ``moderation=True``
+    ``moderate_image``, ``comparison=True`` ``compare_images`` (several images in
+    one question); ``extraction_schemas=[Invoice]`` one extraction tool per
+    schema (``extract_invoice``).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -40,6 +41,9 @@ class GravixVisionToolkit(BaseToolkit):
 
     image_policy: ImagePolicy = Field(default_factory=ImagePolicy)
     """Image policy for all the tools."""
+
+    video: bool = False
+    """Add ``describe_video`` (needs the ``[video]`` extra; default off)."""
 
     moderation: bool = False
     """Add ``moderate_image`` (OpenAI's image categories; default off)."""
@@ -59,6 +63,8 @@ class GravixVisionToolkit(BaseToolkit):
             ExtractTextTool,
             LocateObjectsTool,
         ]
+        if self.video:
+            classes.append(DescribeVideoTool)
         if self.moderation:
             classes.append(ModerateImageTool)
         if self.comparison:

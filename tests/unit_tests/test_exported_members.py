@@ -47,6 +47,13 @@ EXPORTED = {
         "annotate",
         "get_model_profile",
         "load_image",
+        # issue 27: videos
+        "DescribeVideoTool",
+        "PreparedVideo",
+        "VideoDescription",
+        "VideoEvent",
+        "VideoPolicy",
+        "prepare_video",
         *errors.__all__,
     },
     "langchain_gravix_vision.chat_models": {
@@ -67,6 +74,19 @@ EXPORTED = {
         "read_source",
         "target_size",
         "to_thread_cancellable",
+        "VideoPolicy",
+    },
+    "langchain_gravix_vision.video": {
+        "VIDEO_SUFFIXES",
+        "PreparedVideo",
+        "VideoFrame",
+        "VideoPolicy",
+        "VideoSource",
+        "frame_label",
+        "is_video_block",
+        "parse_video_block",
+        "prepare_video",
+        "read_video",
     },
     "langchain_gravix_vision.documents": {
         "PDF_MIME",
@@ -103,6 +123,9 @@ EXPORTED = {
         "LocateObjectsTool",
         "ReadChartTool",
         "VisionTool",
+        "DescribeVideoTool",
+        "VideoDescription",
+        "VideoEvent",
     },
     "langchain_gravix_vision.profiles": {
         "CONSERVATIVE_PROFILE",

@@ -2,7 +2,8 @@
 
 ``args`` holds the arguments, ``results`` the results of describe_image,
 read_chart and extract_text, ``detections`` those of locate_objects,
-``comparison`` compare_images' arguments and result; import them all from here.
+``comparison`` compare_images' arguments and result, ``video``
+describe_video's; import them all from here.
 
 Results are plain pydantic models. Where they come back as dicts (a LangGraph
 checkpointer stores a ToolMessage's artifact as JSON), ``model_validate``
@@ -25,6 +26,7 @@ from langchain_gravix_vision.tools.schemas import (
     extraction,
     moderation,
     results,
+    video,
 )
 from langchain_gravix_vision.tools.schemas.args import *  # noqa: F403
 from langchain_gravix_vision.tools.schemas.comparison import *  # noqa: F403
@@ -32,6 +34,7 @@ from langchain_gravix_vision.tools.schemas.detections import *  # noqa: F403
 from langchain_gravix_vision.tools.schemas.extraction import *  # noqa: F403
 from langchain_gravix_vision.tools.schemas.moderation import *  # noqa: F403
 from langchain_gravix_vision.tools.schemas.results import *  # noqa: F403
+from langchain_gravix_vision.tools.schemas.video import *  # noqa: F403
 
 __all__ = (
     args.__all__
@@ -40,4 +43,5 @@ __all__ = (
     + moderation.__all__
     + extraction.__all__
     + comparison.__all__
+    + video.__all__
 )
