@@ -167,17 +167,18 @@ def scripted_replies(notebook: str) -> list[Any]:
         return [
             json_reply(
                 {
-                    "summary": "A red ball rolls from the left edge to the right"
-                    " edge of a blue background.",
+                    "summary": scripted("A red ball rolls from the left edge to"
+                    " the right edge of a blue background."),
                     "events": [
-                        {"start": 0.0, "end": 1.9, "description": "The ball enters"
-                         " on the left and rolls towards the centre."},
-                        {"start": 2.0, "end": 4.0, "description": "The ball rolls"
-                         " on to the right edge."},
+                        {"start": 0.0, "end": 1.9, "description": scripted(
+                         "The ball enters on the left and rolls towards the"
+                         " centre.")},
+                        {"start": 2.0, "end": 4.0, "description": scripted(
+                         "The ball rolls on to the right edge.")},
                     ],
                     "objects": ["red ball"],
                     "text_present": [],
-                    "answer": "Left to right.",
+                    "answer": scripted("Left to right."),
                 }
             )
         ]  # fmt: skip
