@@ -8,6 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +28,7 @@ from langchain_gravix_vision.ray import (
     vision_map,
 )
 from langchain_gravix_vision.tools import DescribeImageTool
+from tests.ray_stage._driver import job
 from tests.ray_stage.conftest import (
     SECRET,
     TimedStandIn,
@@ -31,6 +38,7 @@ from tests.ray_stage.conftest import (
 from tests.stand_in import Reply
 
 LIMIT_PER_S = 20
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _stage_settings(server: TimedStandIn) -> dict[str, Any]:
@@ -124,7 +132,8 @@ def test_bad_inputs_are_error_rows_with_the_tools_codes(
     results = named.take_all() + read.take_all()
     by_source = {r["source"]: r for r in results}
 
-    assert by_source[good[0]]["ok"] and by_source[good[1]]["ok"]
+    assert by_source[good[0]]["ok"]
+    assert by_source[good[1]]["ok"]
     assert by_source[str(corrupt)]["ok"] is False
     corrupt_code = _tool_code(str(corrupt))
     assert by_source[str(corrupt)]["error_code"] == corrupt_code
@@ -141,3 +150,114 @@ def test_bad_inputs_are_error_rows_with_the_tools_codes(
     # refused before any fetch (which would have reached it too).
     assert len(server.arrivals) == sum(r["attempts"] for r in results)
     assert all(r["attempts"] >= 1 for r in results if r["ok"])
+
+
+def _row_ids(requests: list[Any]) -> set[int]:
+    found = (re.search(r"ROW(\d+)Q", json.dumps(r)) for r in requests)
+    return {int(m.group(1)) for m in found if m}
+
+
+def _wait_quiet(server: TimedStandIn, quiet_s: float = 1.5) -> None:
+    """Until no request has arrived for ``quiet_s`` (a killed job's stragglers)."""
+    while True:
+        count = len(server.arrivals)
+        time.sleep(quiet_s)
+        if len(server.arrivals) == count:
+            return
+
+
+def test_a_stopped_run_resumes_with_only_the_unfinished_inputs(
+    cluster: Any, server: TimedStandIn, tmp_path: Path
+) -> None:
+    images = make_images(tmp_path / "in", 80)
+    out = str(tmp_path / "out.parquet")
+    env = {**os.environ, "RAY_STAGE_TEST_KEY": SECRET}
+    driver = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.ray_stage._driver",
+            cluster.address_info["address"],
+            server.base_url,
+            out,
+            *images,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # stop it once half is done and saved
+            written = list(Path(out).glob("*.parquet")) if Path(out).is_dir() else []
+            if len(server.requests) >= 40 and written:
+                break
+            assert driver.poll() is None, "the first run ended before it was stopped"
+            time.sleep(0.1)
+        driver.send_signal(signal.SIGKILL)
+    finally:
+        driver.wait(timeout=30)
+    _wait_quiet(server)
+    first = read_output(out)
+    done_first = {
+        int(re.search(r"ROW(\d+)Q", a).group(1)) for a in first["args"].to_pylist()
+    }
+    assert 0 < len(done_first) < 80
+    assert all(first["ok"].to_pylist())
+    sent_before = len(server.requests)
+
+    job(out, images, server.base_url, SECRET).write_parquet(out)
+
+    resumed = _row_ids(server.requests[sent_before:])
+    assert resumed == set(range(80)) - done_first  # only the unfinished reached it
+    final = read_output(out)
+    assert final.num_rows == 80  # exactly one row per input
+    assert len(set(final["key"].to_pylist())) == 80
+    assert sorted(final["source"].to_pylist()) == sorted(images)
+    assert all(final["ok"].to_pylist())
+
+
+def test_secrets_reach_neither_the_output_nor_rays_logs(cluster: Any) -> None:
+    """Runs after the jobs above: the key they used is in none of Ray's files."""
+    session = Path(ray._private.worker._global_node.get_session_dir_path())
+    logs = [p for p in (session / "logs").rglob("*") if p.is_file()]
+    assert logs, "no Ray logs to check"
+    for path in logs:
+        assert SECRET.encode() not in path.read_bytes(), path.name
+
+
+def test_cli_engine_ray_writes_one_parquet_row_per_image(
+    cluster: Any, server: TimedStandIn, tmp_path: Path
+) -> None:
+    folder = tmp_path / "photos"
+    make_images(folder, 6)
+    out = tmp_path / "out.parquet"
+    command = [
+        sys.executable,
+        "-m",
+        "langchain_gravix_vision.cli",
+        "describe",
+        str(folder),
+        "--engine",
+        "ray",
+        "--address",
+        cluster.address_info["address"],
+        "--output",
+        str(out),
+        "--base-url",
+        server.base_url,
+        "--no-progress",
+    ]
+    env = {**os.environ, "GRAVIXLAYER_API_KEY": SECRET}
+    first = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=180, check=False
+    )
+    assert first.returncode == 0, first.stderr[-2000:]
+    table = read_output(str(out))
+    assert table.num_rows == 6
+    assert all(table["ok"].to_pylist())
+    assert set(table["command"].to_pylist()) == {"describe"}
+    assert len(server.requests) == sum(table["attempts"].to_pylist())
+    assert "6 done, 0 failed" in first.stderr
+    assert SECRET not in first.stderr + first.stdout
