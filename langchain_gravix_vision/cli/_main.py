@@ -44,6 +44,7 @@ from langchain_gravix_vision._text import printable
 from langchain_gravix_vision.annotate import annotate
 from langchain_gravix_vision.chat_models import API_KEY_ENV
 from langchain_gravix_vision.cli import _compare, doctor
+from langchain_gravix_vision.cli import _ray as ray_engine
 from langchain_gravix_vision.cli._output import (
     Done,
     NotJsonl,
@@ -318,11 +319,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return doctor.main(args)
     if args.command == "compare":  # one record for all inputs: no resume
         return _compare.main(args, expand_inputs)
+    if args.engine == "ray" and (why := ray_engine.refusal(args)):
+        args.subparser.error(why)
     if args.output and not Path(args.output).parent.is_dir():
         args.subparser.error(f"--output: the folder of {args.output!r} does not exist")
     try:
         args.sources = _expand(args)
-        args.done = Done.read(args.output, args.format)  # refused before any work
+        if args.engine == "local":
+            args.done = Done.read(args.output, args.format)  # refused before work
     except (NoImagesFound, NotJsonl) as exc:
         sys.stderr.write(f"gravix-vision: {exc}.\n")
         return 2
@@ -332,6 +336,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"'export {API_KEY_ENV}=<your key>' first.\n"
         )
         return 2
+    if args.engine == "ray":
+        return ray_engine.run(args, args.sources, task_args(args))
     summary = Summary()
     try:
         return _run_to(args, summary)

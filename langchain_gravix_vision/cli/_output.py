@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -11,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from langchain_gravix_vision.images._sources import source_kind
+from langchain_gravix_vision._keys import image_sha256, resume_key
 
 
 @dataclass
@@ -62,21 +61,6 @@ class Summary:
         )
 
 
-def image_sha256(source: str) -> str:
-    """SHA-256 of a file's bytes; of the text itself for URLs and unreadable paths."""
-    digest = hashlib.sha256()
-    if source_kind(source) == "path":
-        try:
-            with Path(source).open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-            return digest.hexdigest()
-        except OSError:
-            pass
-    digest.update(source.encode("utf-8", "surrogateescape"))
-    return digest.hexdigest()
-
-
 def _key(record: dict[str, Any], what: str) -> str:
     """The job (command, arguments, model) and ``what`` of a record, as one key."""
     parts = [record.get(name) for name in ("command", what, "args", "model")]
@@ -85,7 +69,9 @@ def _key(record: dict[str, Any], what: str) -> str:
 
 def record_key(record: dict[str, Any]) -> str:
     """The resume key: command, image content, arguments and model."""
-    return _key(record, "image_sha256")
+    return resume_key(
+        *(record.get(n) for n in ("command", "image_sha256", "args", "model"))
+    )
 
 
 def input_key(record: dict[str, Any]) -> str:

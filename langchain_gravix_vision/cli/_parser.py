@@ -164,6 +164,23 @@ COMMON_OPTIONS = [
     ),
     option("--no-progress", action="store_true", help="no progress bar on stderr"),
     option(
+        "--engine",
+        choices=["local", "ray"],
+        default="local",
+        help="ray: a Ray Data job into a Parquet folder --output (the ray extra)",
+    ),
+    option(
+        "--address",
+        help="--engine ray: the cluster, 'auto' or ray://HOST:PORT"
+        " (default: a local Ray)",
+    ),
+    option(
+        "--workers",
+        type=concurrency_arg,
+        default=2,
+        help="--engine ray: stage actors (--concurrency: requests in flight each)",
+    ),
+    option(
         "--pages",
         help="PDF pages, e.g. '1-5,8' (describe/chart: one page, default 1;"
         " text: default all, up to the policy's cap)",

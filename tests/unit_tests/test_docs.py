@@ -41,6 +41,7 @@ _PUBLIC = {
     "langchain_gravix_vision.document_loaders",
     "langchain_gravix_vision.chat_models",
     "langchain_gravix_vision.middleware",
+    "langchain_gravix_vision.ray",
 }
 _IMPORT = re.compile(
     r"^\s*(?:from\s+(langchain_gravix_vision[\w.]*)\s+import"

@@ -149,6 +149,21 @@ EXPORTED = {
     },
     "langchain_gravix_vision.cli": {"main"},
     "langchain_gravix_vision.mcp": {"VisionMCPServer", "main"},
+    "langchain_gravix_vision.ray": {  # the ray extra (CI installs it)
+        "COLUMNS",
+        "TOOLS",
+        "TokenBucket",
+        "VisionStage",
+        "create_rate_limiter",
+        "done_keys",
+        "limiter_stats",
+        "output_schema",
+        "read_inputs",
+        "read_output",
+        "read_results",
+        "run_job",
+        "vision_map",
+    },
 }
 
 
