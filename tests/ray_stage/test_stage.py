@@ -129,7 +129,8 @@ def test_bad_inputs_are_error_rows_with_the_tools_codes(
     # read_binary_files(include_paths=True) rows: bytes, with the path as source
     files = ray.data.read_binary_files(str(tmp_path / "in"), include_paths=True)
     read = vision_map(files, "describe", rate_limit=0, **stage)
-    results = named.take_all() + read.take_all()
+    named_rows = named.take_all()  # each take_all runs the dataset again
+    results = named_rows + read.take_all()
     by_source = {r["source"]: r for r in results}
 
     assert by_source[good[0]]["ok"]
@@ -137,7 +138,7 @@ def test_bad_inputs_are_error_rows_with_the_tools_codes(
     assert by_source[str(corrupt)]["ok"] is False
     corrupt_code = _tool_code(str(corrupt))
     assert by_source[str(corrupt)]["error_code"] == corrupt_code
-    bytes_row = next(r for r in named.take_all() if r["source"] is None)
+    bytes_row = next(r for r in named_rows if r["source"] is None)
     assert bytes_row["error_code"] == corrupt_code
     assert by_source[missing]["error_code"] == _tool_code(missing) == "not_found"
     assert by_source[loopback]["error_code"] == _tool_code(loopback)
