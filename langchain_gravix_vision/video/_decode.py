@@ -16,6 +16,7 @@ import bisect
 import io
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -230,6 +231,18 @@ class FrameReader:
             ) from None
         self._frames = self.container.decode(self.stream)
 
+    @contextmanager
+    def _decoding(self) -> Iterator[None]:
+        """Turn a decoder failure into ``InvalidVideoData`` (typed errors pass)."""
+        try:
+            yield
+        except (VideoTooLarge, InvalidVideoData):
+            raise
+        except Exception as exc:
+            raise InvalidVideoData(
+                f"{self.name} is corrupt ({short(exc, 80)}); re-encode it"
+            ) from None
+
     def _count(self) -> None:
         self.decoded += 1
         if self.decoded > self.limits.max_decoded_frames:
@@ -253,7 +266,7 @@ class FrameReader:
         assert frames is not None
         half = 0.5 / (self.info.rate or 30.0)
         last: tuple[float, av.video.frame.VideoFrame] | None = None
-        try:
+        with self._decoding():
             for frame in frames:
                 self._count()
                 seconds = self._seconds(frame)
@@ -264,12 +277,6 @@ class FrameReader:
                     break
             else:
                 self._frames = None  # at the end: the next target seeks
-        except (VideoTooLarge, InvalidVideoData):
-            raise
-        except Exception as exc:
-            raise InvalidVideoData(
-                f"{self.name} is corrupt ({short(exc, 80)}); re-encode it"
-            ) from None
         if last is None:
             raise InvalidVideoData(
                 f"{self.name} has no decodable frame near {target:.1f} s"
@@ -292,26 +299,21 @@ class FrameReader:
         changes: list[tuple[float, float]] = []
         previous = None
         try:
-            for frame in self._frames or ():
-                self._count()
-                seconds = self._seconds(frame)
-                if seconds is None:
-                    continue
-                grey = frame.to_ndarray(width=32, height=18, format="gray")
-                small = grey.astype(np.int16)
-                change = (
-                    255.0
-                    if previous is None
-                    else float(np.abs(small - previous).mean())
-                )
-                changes.append((seconds, change))
-                previous = small
-        except (VideoTooLarge, InvalidVideoData):
-            raise
-        except Exception as exc:
-            raise InvalidVideoData(
-                f"{self.name} is corrupt ({short(exc, 80)}); re-encode it"
-            ) from None
+            with self._decoding():
+                for frame in self._frames or ():
+                    self._count()
+                    seconds = self._seconds(frame)
+                    if seconds is None:
+                        continue
+                    grey = frame.to_ndarray(width=32, height=18, format="gray")
+                    small = grey.astype(np.int16)
+                    change = (
+                        255.0
+                        if previous is None
+                        else float(np.abs(small - previous).mean())
+                    )
+                    changes.append((seconds, change))
+                    previous = small
         finally:
             context.skip_frame = "DEFAULT"
             self._frames = None  # the next frame_at seeks
